@@ -1,0 +1,1 @@
+"""Celery tasks for large ledger imports (run with a progress record)."""

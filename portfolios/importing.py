@@ -1,0 +1,409 @@
+"""The Lotwise CSV ledger format: parse, check every line, then write all rows or none."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import TextIO
+
+from django.db import transaction
+
+from portfolios.fields import canonical
+from portfolios.models import Account, Asset, LotPick, Portfolio, Transaction, TransactionType
+from portfolios.models.ledger import AssetClass, BasisMethod, User
+from portfolios.services import TransactionData, ledger_changed, portfolio_for_user, transaction_errors
+from taxes.services import RecomputeError, RecomputeResult, portfolio_recompute
+
+COLUMNS = (
+    "timestamp",
+    "account",
+    "type",
+    "asset",
+    "quantity",
+    "unit_price",
+    "fee",
+    "counter_asset",
+    "counter_quantity",
+    "to_account",
+    "acquired_at",
+    "cost_basis",
+    "external_id",
+    "notes",
+    "lot_picks",
+)
+REQUIRED_COLUMNS = COLUMNS[:7]
+CASH_SYMBOLS = {"USD", ""}
+
+
+@dataclass(frozen=True)
+class LineError:
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, {self.field}: {self.message}"
+
+
+class LedgerImportError(Exception):
+    def __init__(self, errors: list[LineError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors[:5]))
+        self.errors = errors
+
+
+@dataclass
+class ImportSummary:
+    portfolio: Portfolio
+    rows: int = 0
+    created: int = 0
+    duplicates: int = 0
+    accounts_created: list[str] = field(default_factory=list)
+    assets_created: list[str] = field(default_factory=list)
+    recompute: RecomputeResult | None = None
+    dry_run: bool = False
+    preview: list[dict[str, str]] = field(default_factory=list)
+
+
+class _DryRun(Exception):
+    pass
+
+
+@dataclass
+class _Row:
+    line: int
+    raw: dict[str, str]
+    data: TransactionData | None = None
+    picks: list[tuple[str, Decimal]] = field(default_factory=list)
+    key: str = ""
+
+
+def _decimal(value: str, *, name: str, line: int, errors: list[LineError]) -> Decimal | None:
+    value = value.strip().replace(",", "") if value else ""
+    if not value:
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        errors.append(LineError(line, name, f"{value!r} is not a number."))
+        return None
+    if not number.is_finite():
+        errors.append(LineError(line, name, f"{value!r} is not a finite number."))
+        return None
+    return number
+
+
+def _timestamp(value: str, *, line: int, errors: list[LineError]) -> datetime | None:
+    value = (value or "").strip()
+    try:
+        ts = datetime.fromisoformat(value)
+    except ValueError:
+        errors.append(
+            LineError(
+                line, "timestamp", f"{value!r} is not an ISO 8601 date-time (2024-03-01T14:00:00+00:00)."
+            )
+        )
+        return None
+    if ts.tzinfo is None:
+        errors.append(
+            LineError(line, "timestamp", f"{value!r} has no UTC offset; add one such as +00:00 or Z.")
+        )
+        return None
+    return ts.astimezone(UTC)
+
+
+def _date(value: str, *, name: str, line: int, errors: list[LineError]) -> date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        errors.append(LineError(line, name, f"{value!r} is not a date (YYYY-MM-DD)."))
+        return None
+
+
+def _content_hash(raw: dict[str, str], data: TransactionData, occurrence: int) -> str:
+    parts = [
+        data.timestamp.isoformat(),
+        raw.get("account", "").strip(),
+        data.type,
+        data.asset.symbol if data.asset else "",
+        canonical(data.quantity),
+        canonical(data.unit_price) if data.unit_price is not None else "",
+        canonical(data.fee),
+        raw.get("counter_asset", "").strip().upper(),
+        canonical(data.counter_quantity) if data.counter_quantity is not None else "",
+        raw.get("to_account", "").strip(),
+        str(data.acquired_at or ""),
+        canonical(data.cost_basis) if data.cost_basis is not None else "",
+        str(occurrence),
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def ledger_import(
+    *,
+    user: User,
+    file: TextIO,
+    portfolio_name: str | None = None,
+    basis_method: str = BasisMethod.FIFO,
+    dry_run: bool = False,
+) -> ImportSummary:
+    """Import a Lotwise CSV. All-or-nothing: any bad line raises LedgerImportError and nothing is saved.
+
+    With dry_run the whole import (lot computation included) runs and is rolled back, so a preview
+    reports the same errors a real import would.
+    """
+    if basis_method not in BasisMethod.values:
+        raise LedgerImportError([LineError(0, "basis_method", f"Unknown basis method {basis_method!r}.")])
+    reader = csv.DictReader(file)
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    unknown = [c for c in header if c and c not in COLUMNS]
+    if not header or missing or unknown:
+        problems = []
+        if missing:
+            problems.append(f"missing columns: {', '.join(missing)}")
+        if unknown:
+            problems.append(f"unknown columns: {', '.join(unknown)}")
+        raise LedgerImportError(
+            [LineError(1, "header", "; ".join(problems) or "the file is empty; a header line is required")]
+        )
+    reader.fieldnames = header
+    raw_rows = [
+        (i + 2, {k: (v or "") for k, v in row.items() if k is not None}) for i, row in enumerate(reader)
+    ]
+    summary = ImportSummary(portfolio=Portfolio(owner=user, name=portfolio_name or ""), dry_run=dry_run)
+    try:
+        with transaction.atomic():
+            summary = _import(user, raw_rows, portfolio_name, basis_method, dry_run)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return summary
+
+
+def _import(
+    user: User,
+    raw_rows: list[tuple[int, dict[str, str]]],
+    portfolio_name: str | None,
+    basis_method: str,
+    dry_run: bool,
+) -> ImportSummary:
+    portfolio = portfolio_for_user(user=user, name=portfolio_name)
+    summary = ImportSummary(portfolio=portfolio, rows=len(raw_rows), dry_run=dry_run)
+    errors: list[LineError] = []
+    accounts = {a.name: a for a in Account.objects.filter(portfolio=portfolio)}
+    assets = {a.symbol: a for a in Asset.objects.all()}
+
+    def account_named(name: str) -> Account:
+        if name not in accounts:
+            accounts[name] = Account.objects.create(portfolio=portfolio, name=name, basis_method=basis_method)
+            summary.accounts_created.append(name)
+        return accounts[name]
+
+    def asset_named(symbol: str) -> Asset:
+        if symbol not in assets:
+            assets[symbol] = Asset.objects.create(symbol=symbol, name=symbol, asset_class=AssetClass.CRYPTO)
+            summary.assets_created.append(symbol)
+        return assets[symbol]
+
+    rows: list[_Row] = []
+    for line, raw in raw_rows:
+        row = _Row(line=line, raw=raw)
+        rows.append(row)
+        before = len(errors)
+        typ = raw.get("type", "").strip().lower()
+        if typ not in TransactionType.values:
+            errors.append(
+                LineError(
+                    line,
+                    "type",
+                    f"unknown type {raw.get('type', '')!r}; expected one of {', '.join(TransactionType.values)}.",
+                )
+            )
+            continue
+        account_name = raw.get("account", "").strip()
+        if not account_name:
+            errors.append(LineError(line, "account", "required."))
+        ts = _timestamp(raw.get("timestamp", ""), line=line, errors=errors)
+        quantity = _decimal(raw.get("quantity", ""), name="quantity", line=line, errors=errors)
+        if quantity is None and not any(e.line == line and e.field == "quantity" for e in errors):
+            errors.append(LineError(line, "quantity", "required."))
+        unit_price = _decimal(raw.get("unit_price", ""), name="unit_price", line=line, errors=errors)
+        fee = _decimal(raw.get("fee", ""), name="fee", line=line, errors=errors)
+        counter_quantity = _decimal(
+            raw.get("counter_quantity", ""), name="counter_quantity", line=line, errors=errors
+        )
+        cost_basis = _decimal(raw.get("cost_basis", ""), name="cost_basis", line=line, errors=errors)
+        acquired_at = _date(raw.get("acquired_at", ""), name="acquired_at", line=line, errors=errors)
+        picks: list[tuple[str, Decimal]] = []
+        for part in filter(None, (p.strip() for p in raw.get("lot_picks", "").split(";"))):
+            ref, _, qty_text = part.rpartition(":")
+            qty = _decimal(qty_text, name="lot_picks", line=line, errors=errors)
+            if not ref or qty is None:
+                errors.append(LineError(line, "lot_picks", f"{part!r} is not EXTERNAL_ID:QUANTITY."))
+            else:
+                picks.append((ref.strip(), qty))
+        if len(errors) > before or ts is None or quantity is None:
+            continue
+        symbol = raw.get("asset", "").strip().upper()
+        is_cash = typ in (TransactionType.DEPOSIT, TransactionType.WITHDRAWAL)
+        asset = None if (is_cash and symbol in CASH_SYMBOLS) else (asset_named(symbol) if symbol else None)
+        counter_symbol = raw.get("counter_asset", "").strip().upper()
+        to_name = raw.get("to_account", "").strip()
+        data = TransactionData(
+            account=account_named(account_name),
+            type=typ,
+            timestamp=ts,
+            quantity=quantity,
+            asset=asset,
+            unit_price=unit_price,
+            fee=fee or Decimal(0),
+            counter_asset=asset_named(counter_symbol) if counter_symbol else None,
+            counter_quantity=counter_quantity,
+            to_account=account_named(to_name) if to_name else None,
+            acquired_at=acquired_at,
+            cost_basis=cost_basis,
+            external_id=raw.get("external_id", "").strip(),
+            notes=raw.get("notes", "").strip(),
+        )
+        for name, message in transaction_errors(portfolio=portfolio, data=data).items():
+            errors.append(LineError(line, name, message[0].lower() + message[1:]))
+        row.data = data
+        row.picks = picks
+
+    # De-duplication: by external id, else by a hash of the row's content and its occurrence in the file.
+    seen_ext: dict[str, int] = {}
+    occurrences: Counter[str] = Counter()
+    for row in rows:
+        if row.data is None:
+            continue
+        if row.data.external_id:
+            if row.data.external_id in seen_ext:
+                errors.append(
+                    LineError(
+                        row.line,
+                        "external_id",
+                        f"{row.data.external_id!r} already used on line {seen_ext[row.data.external_id]}.",
+                    )
+                )
+            seen_ext[row.data.external_id] = row.line
+            row.key = "ext:" + row.data.external_id
+        else:
+            base = _content_hash(row.raw, row.data, 0)
+            occurrences[base] += 1
+            row.key = "hash:" + _content_hash(row.raw, row.data, occurrences[base])
+    if errors:
+        raise LedgerImportError(sorted(errors, key=lambda e: (e.line, e.field)))
+
+    existing_ext = set(
+        Transaction.objects.filter(portfolio=portfolio)
+        .exclude(external_id="")
+        .values_list("external_id", flat=True)
+    )
+    existing_hash = set(
+        Transaction.objects.filter(portfolio=portfolio)
+        .exclude(content_hash="")
+        .values_list("content_hash", flat=True)
+    )
+    new_rows: list[_Row] = []
+    for row in rows:
+        kind, _, value = row.key.partition(":")
+        if (kind == "ext" and value in existing_ext) or (kind == "hash" and value in existing_hash):
+            summary.duplicates += 1
+        else:
+            new_rows.append(row)
+    objs = []
+    for row in new_rows:
+        assert row.data is not None
+        d = row.data
+        objs.append(
+            Transaction(
+                portfolio=portfolio,
+                account=d.account,
+                type=d.type,
+                timestamp=d.timestamp,
+                asset=d.asset,
+                quantity=d.quantity,
+                unit_price=d.unit_price,
+                fee=d.fee,
+                counter_asset=d.counter_asset,
+                counter_quantity=d.counter_quantity,
+                to_account=d.to_account,
+                acquired_at=d.acquired_at,
+                cost_basis=d.cost_basis,
+                external_id=d.external_id,
+                content_hash=row.key[5:] if row.key.startswith("hash:") else "",
+                notes=d.notes,
+            )
+        )
+    created = Transaction.objects.bulk_create(objs, batch_size=2000)
+    summary.created = len(created)
+    line_of = {tx.pk: row.line for tx, row in zip(created, new_rows, strict=True)}
+    _picks_create(portfolio=portfolio, rows=new_rows, created=created, errors=errors)
+    if errors:
+        raise LedgerImportError(errors)
+    summary.preview = [
+        {
+            "line": str(r.line),
+            "type": r.data.type,
+            "account": r.data.account.name,
+            "asset": str(r.data.asset or "USD"),
+            "quantity": f"{r.data.quantity:f}",
+        }
+        for r in new_rows[:20]
+        if r.data is not None
+    ]
+    if created:
+        first = min((tx.timestamp, tx.pk) for tx in created)
+        try:
+            summary.recompute = portfolio_recompute(portfolio=portfolio, changed_from=first)
+        except RecomputeError as exc:
+            line = line_of.get(exc.transaction_id or -1)
+            if line is None:
+                message = f"with these rows, transaction #{exc.transaction_id} already in the ledger is invalid: {exc.message}"
+                raise LedgerImportError([LineError(0, exc.field or "ledger", message)]) from exc
+            name = {"acquired_date": "acquired_at"}.get(exc.field or "", exc.field or "row")
+            raise LedgerImportError([LineError(line, name, exc.message)]) from exc
+        ledger_changed(portfolio=portfolio)
+    return summary
+
+
+def _picks_create(
+    *, portfolio: Portfolio, rows: list[_Row], created: list[Transaction], errors: list[LineError]
+) -> None:
+    wanted = {ref for row in rows for ref, _ in row.picks}
+    if not wanted:
+        return
+    by_ext = dict(
+        Transaction.objects.filter(portfolio=portfolio, external_id__in=wanted).values_list(
+            "external_id", "id"
+        )
+    )
+    picks = []
+    for row, tx in zip(rows, created, strict=True):
+        for ref, qty in row.picks:
+            origin = by_ext.get(ref)
+            if origin is None:
+                errors.append(
+                    LineError(
+                        row.line, "lot_picks", f"no transaction with external_id {ref!r} to pick a lot from."
+                    )
+                )
+                continue
+            if qty <= 0:
+                errors.append(
+                    LineError(row.line, "lot_picks", "each picked quantity must be greater than zero.")
+                )
+                continue
+            picks.append(LotPick(transaction=tx, origin_id=origin, quantity=qty))
+    LotPick.objects.bulk_create(picks)
+
+
+__all__ = ["COLUMNS", "ImportSummary", "LedgerImportError", "LineError", "ledger_import"]

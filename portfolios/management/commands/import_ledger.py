@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from portfolios.importing import LedgerImportError, ledger_import
+from portfolios.models.ledger import BasisMethod
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a Lotwise CSV ledger for a user. All rows or none are saved; re-importing skips duplicates."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--user", required=True, help="username")
+        parser.add_argument(
+            "--portfolio", help="portfolio name (created if new); default: the user's only one"
+        )
+        parser.add_argument(
+            "--basis-method",
+            default=BasisMethod.FIFO,
+            choices=[m for m in BasisMethod.values if m != BasisMethod.SPECIFIC_ID]
+            + [BasisMethod.SPECIFIC_ID],
+            help="basis method of accounts the import creates (default fifo)",
+        )
+        parser.add_argument("--dry-run", action="store_true", help="check everything, save nothing")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user = get_user_model().objects.filter(username=options["user"]).first()
+        if user is None:
+            raise CommandError(f"No user {options['user']!r}.")
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"No file {path}.")
+        try:
+            with path.open(newline="", encoding="utf-8-sig") as fh:
+                summary = ledger_import(
+                    user=user,  # type: ignore[arg-type]
+                    file=fh,
+                    portfolio_name=options["portfolio"],
+                    basis_method=options["basis_method"],
+                    dry_run=options["dry_run"],
+                )
+        except LedgerImportError as exc:
+            for error in exc.errors:
+                self.stderr.write(f"{path}: {error}")
+            raise CommandError(f"Import rejected: {len(exc.errors)} problem(s); nothing was saved.") from exc
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from exc
+        except UnicodeDecodeError as exc:
+            raise CommandError(f"{path} is not UTF-8 text: {exc}") from exc
+        verb = "Would import" if summary.dry_run else "Imported"
+        self.stdout.write(
+            f"{verb} {summary.created} transaction(s) into portfolio {summary.portfolio.name!r}; "
+            f"{summary.duplicates} duplicate(s) skipped of {summary.rows} row(s)."
+        )
+        if summary.accounts_created:
+            self.stdout.write(
+                "Accounts created (taxable, "
+                + options["basis_method"]
+                + "): "
+                + ", ".join(summary.accounts_created)
+            )
+        if summary.assets_created:
+            self.stdout.write(
+                "Assets created (class crypto; change in the admin if not): "
+                + ", ".join(summary.assets_created)
+            )
+        if summary.recompute:
+            self.stdout.write(f"Open lots: {summary.recompute.lots}.")

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from portfolios.demo import DEMO_PASSWORD, DEMO_USERNAME
+
+
+class Command(BaseCommand):
+    help = (
+        "Run Lotwise on one machine: migrate, load the demo, start a Celery worker with its beat scheduler "
+        "(filesystem broker unless REDIS_URL is set), then serve the site."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+        parser.add_argument("--no-demo", action="store_true")
+        parser.add_argument("--no-worker", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        if not options["no_demo"]:
+            call_command("setup_demo")
+        if not options["no_worker"]:
+            self._start_worker()
+        host, _, port = options["addrport"].rpartition(":")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nLotwise is at http://{host or '127.0.0.1'}:{port}/  —  demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}\n"
+            )
+        )
+        call_command("runserver", options["addrport"], use_reloader=False)
+
+    def _start_worker(self) -> None:
+        if not getattr(settings, "REDIS_URL", ""):
+            for sub in ("queue", "processed"):
+                (settings.CELERY_QUEUE_DIR / sub).mkdir(parents=True, exist_ok=True)
+        settings.VAR_DIR.mkdir(exist_ok=True)
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local"),
+        }
+        cmd = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--beat",
+            "--loglevel=WARNING",
+            "--concurrency=1",
+            "--schedule",
+            str(settings.CELERY_BEAT_SCHEDULE_FILENAME),
+        ]
+        log = (settings.VAR_DIR / "worker.log").open("ab")
+        worker = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.stdout.write(f"Celery worker + beat started (pid {worker.pid}, log var/worker.log).")
+
+        def stop() -> None:
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGTERM)
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(worker.pid, signal.SIGKILL)
+
+        atexit.register(stop)

@@ -1,0 +1,265 @@
+"""The ledger: who owns what, in which account, and every transaction as a recorded fact."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from portfolios.fields import ExactDecimalField
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known IANA time zone (e.g. America/New_York).")
+
+
+class User(AbstractUser):
+    # The owner's time zone decides the tax date of every event and so the holding period.
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Portfolio(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portfolios")
+    name = models.CharField(max_length=100)
+    # Proposed law would extend §1091 to digital assets; off by default (current law).
+    wash_sale_crypto = models.BooleanField(
+        default=False, help_text="Apply wash-sale rules to crypto too (models proposed law)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="portfolio_owner_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaxTreatment(models.TextChoices):
+    TAXABLE = "taxable", "Taxable"
+    TAX_DEFERRED = "tax_deferred", "Tax-deferred"
+    TAX_FREE = "tax_free", "Tax-free"
+
+
+class BasisMethod(models.TextChoices):
+    FIFO = "fifo", "FIFO"
+    LIFO = "lifo", "LIFO"
+    HIFO = "hifo", "HIFO"
+    SPECIFIC_ID = "specific_id", "Specific identification"
+
+
+class AccountKind(models.TextChoices):
+    BROKERAGE = "brokerage", "Brokerage"
+    EXCHANGE = "exchange", "Exchange"
+    WALLET = "wallet", "Self-custody wallet"
+    TRADITIONAL_IRA = "traditional_ira", "Traditional IRA"
+    ROTH_IRA = "roth_ira", "Roth IRA"
+    K401 = "401k", "401(k)"
+    ROTH_401K = "roth_401k", "Roth 401(k)"
+    HSA = "hsa", "HSA"
+
+
+KIND_TREATMENT = {
+    AccountKind.TRADITIONAL_IRA: TaxTreatment.TAX_DEFERRED,
+    AccountKind.K401: TaxTreatment.TAX_DEFERRED,
+    AccountKind.ROTH_IRA: TaxTreatment.TAX_FREE,
+    AccountKind.ROTH_401K: TaxTreatment.TAX_FREE,
+    AccountKind.HSA: TaxTreatment.TAX_FREE,
+}
+
+
+class Account(models.Model):
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="accounts")
+    name = models.CharField(max_length=100)
+    custodian = models.CharField(max_length=100, blank=True)
+    tax_treatment = models.CharField(
+        max_length=16, choices=TaxTreatment.choices, default=TaxTreatment.TAXABLE
+    )
+    kind = models.CharField(max_length=20, choices=AccountKind.choices, default=AccountKind.EXCHANGE)
+    basis_method = models.CharField(max_length=16, choices=BasisMethod.choices, default=BasisMethod.FIFO)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "name"], name="account_portfolio_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        expected = KIND_TREATMENT.get(AccountKind(self.kind)) if self.kind in AccountKind.values else None
+        if expected is not None and self.tax_treatment != expected:
+            raise ValidationError(
+                {"tax_treatment": f"A {self.get_kind_display()} account is {expected.label.lower()}."}
+            )
+
+    @property
+    def is_taxable(self) -> bool:
+        return self.tax_treatment == TaxTreatment.TAXABLE
+
+
+class AssetClass(models.TextChoices):
+    CRYPTO = "crypto", "Crypto"
+    STABLECOIN = "stablecoin", "Stablecoin"
+    ETF = "etf", "ETF"
+    STOCK = "stock", "Stock"
+    BOND = "bond", "Bond"
+    CASH = "cash", "Cash"
+
+
+SECURITY_CLASSES = frozenset({AssetClass.ETF, AssetClass.STOCK, AssetClass.BOND})
+DIGITAL_CLASSES = frozenset({AssetClass.CRYPTO, AssetClass.STABLECOIN})
+
+
+class Asset(models.Model):
+    symbol = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=100, blank=True)
+    asset_class = models.CharField(max_length=16, choices=AssetClass.choices, default=AssetClass.CRYPTO)
+    price_source_id = models.CharField(
+        max_length=100, blank=True, help_text="Identifier at the price source, e.g. CoinGecko's 'bitcoin'."
+    )
+
+    class Meta:
+        ordering = ["symbol"]
+
+    def __str__(self) -> str:
+        return self.symbol
+
+    @property
+    def is_digital(self) -> bool:
+        return self.asset_class in DIGITAL_CLASSES
+
+    def wash_sale_applies(self, *, crypto_too: bool) -> bool:
+        if self.asset_class in SECURITY_CLASSES:
+            return True
+        return crypto_too and self.asset_class in DIGITAL_CLASSES
+
+
+class TransactionType(models.TextChoices):
+    BUY = "buy", "Buy"
+    SELL = "sell", "Sell"
+    TRADE = "trade", "Trade (crypto to crypto)"
+    TRANSFER = "transfer", "Transfer between own accounts"
+    STAKING = "staking", "Staking reward"
+    LENDING = "lending", "Lending interest"
+    AIRDROP = "airdrop", "Airdrop"
+    MINING = "mining", "Mining reward"
+    INTEREST = "interest", "Interest"
+    DONATION = "donation", "Donation to charity"
+    GIFT_SENT = "gift_sent", "Gift sent"
+    GIFT_RECEIVED = "gift_received", "Gift received"
+    INHERITANCE = "inheritance", "Inheritance"
+    DEPOSIT = "deposit", "Cash deposit"
+    WITHDRAWAL = "withdrawal", "Cash withdrawal"
+    FEE = "fee", "Fee paid in an asset"
+
+
+INCOME_TYPES = frozenset(
+    {
+        TransactionType.STAKING,
+        TransactionType.LENDING,
+        TransactionType.AIRDROP,
+        TransactionType.MINING,
+        TransactionType.INTEREST,
+    }
+)
+
+# Which inputs each type uses: the forms, the importer and the API read this one table.
+TYPE_FIELDS: dict[str, frozenset[str]] = {
+    TransactionType.BUY: frozenset({"asset", "quantity", "unit_price", "fee"}),
+    TransactionType.SELL: frozenset({"asset", "quantity", "unit_price", "fee"}),
+    TransactionType.TRADE: frozenset(
+        {"asset", "quantity", "unit_price", "fee", "counter_asset", "counter_quantity"}
+    ),
+    TransactionType.TRANSFER: frozenset({"asset", "quantity", "fee", "to_account"}),
+    TransactionType.DONATION: frozenset({"asset", "quantity", "unit_price"}),
+    TransactionType.GIFT_SENT: frozenset({"asset", "quantity", "unit_price"}),
+    TransactionType.GIFT_RECEIVED: frozenset(
+        {"asset", "quantity", "unit_price", "acquired_at", "cost_basis"}
+    ),
+    TransactionType.INHERITANCE: frozenset({"asset", "quantity", "unit_price"}),
+    TransactionType.DEPOSIT: frozenset({"quantity"}),
+    TransactionType.WITHDRAWAL: frozenset({"quantity"}),
+    TransactionType.FEE: frozenset({"asset", "quantity", "unit_price"}),
+    **{t: frozenset({"asset", "quantity", "unit_price"}) for t in INCOME_TYPES},
+}
+REQUIRED_FIELDS: dict[str, frozenset[str]] = {t: fields - {"fee"} for t, fields in TYPE_FIELDS.items()}
+
+
+class Transaction(models.Model):
+    """One fact in the ledger. Derived data (lots, gains) lives in the taxes app and is recomputed."""
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="transactions")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="transactions")
+    type = models.CharField(max_length=16, choices=TransactionType.choices)
+    timestamp = models.DateTimeField(db_index=True)
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    quantity = ExactDecimalField()
+    unit_price = ExactDecimalField(null=True, blank=True, help_text="USD per unit at the time (fair value).")
+    fee = ExactDecimalField(default=Decimal(0), help_text="USD.")
+    counter_asset = models.ForeignKey(
+        Asset, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    counter_quantity = ExactDecimalField(null=True, blank=True)
+    to_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, null=True, blank=True, related_name="transfers_in"
+    )
+    acquired_at = models.DateField(
+        null=True, blank=True, help_text="Gifts received: the donor's acquisition date."
+    )
+    cost_basis = ExactDecimalField(
+        null=True, blank=True, help_text="Gifts received: the donor's basis (USD)."
+    )
+    external_id = models.CharField(max_length=200, blank=True)
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["timestamp", "id"]
+        indexes = [models.Index(fields=["portfolio", "timestamp", "id"], name="tx_portfolio_order")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["portfolio", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="tx_portfolio_external_id_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["portfolio", "content_hash"],
+                condition=~models.Q(content_hash=""),
+                name="tx_portfolio_content_hash_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = f"{self.quantity.normalize():f} {self.asset}" if self.asset_id else f"{self.quantity:f} USD"
+        return f"{self.timestamp:%Y-%m-%d} {self.type} {what}"
+
+    def tax_date(self, tz: zoneinfo.ZoneInfo) -> date:
+        return self.timestamp.astimezone(tz).date()
+
+
+class LotPick(models.Model):
+    """Specific identification: this sale takes `quantity` from the lot bought by `origin`."""
+
+    transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="lot_picks")
+    origin = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="picked_by")
+    quantity = ExactDecimalField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity:f} from #{self.origin_id} for #{self.transaction_id}"

@@ -1,0 +1,262 @@
+"""Writes to the ledger. Every write recomputes lots before it commits, so the ledger never holds a
+transaction the engine cannot account for (e.g. selling more than the account holds)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from portfolios.fields import QUANTITY_PLACES
+from portfolios.models import Account, Asset, LotPick, Portfolio, Transaction, TransactionType
+from portfolios.models.ledger import INCOME_TYPES, REQUIRED_FIELDS, TYPE_FIELDS, AssetClass, User
+from taxes.services import RecomputeError, portfolio_recompute
+
+ZERO = Decimal(0)
+OPTIONAL_INPUTS = (
+    "unit_price",
+    "fee",
+    "counter_asset",
+    "counter_quantity",
+    "to_account",
+    "acquired_at",
+    "cost_basis",
+)
+# Engine field names -> ledger field names, for error messages.
+ENGINE_FIELD = {"acquired_date": "acquired_at", "lot_picks": "lot_picks"}
+
+
+@dataclass(frozen=True)
+class TransactionData:
+    account: Account
+    type: str
+    timestamp: datetime
+    quantity: Decimal
+    asset: Asset | None = None
+    unit_price: Decimal | None = None
+    fee: Decimal = ZERO
+    counter_asset: Asset | None = None
+    counter_quantity: Decimal | None = None
+    to_account: Account | None = None
+    acquired_at: date | None = None
+    cost_basis: Decimal | None = None
+    external_id: str = ""
+    notes: str = ""
+    lot_picks: tuple[tuple[int, Decimal], ...] = field(default=())  # (origin transaction id, quantity)
+
+
+def _too_precise(value: Decimal) -> bool:
+    exponent = value.as_tuple().exponent
+    return isinstance(exponent, int) and -exponent > QUANTITY_PLACES
+
+
+def transaction_errors(
+    *, portfolio: Portfolio, data: TransactionData, now: datetime | None = None
+) -> dict[str, str]:
+    """Field -> message for everything wrong with `data` that can be told without the engine."""
+    errors: dict[str, str] = {}
+    now = now or timezone.now()
+    if data.account.portfolio_id != portfolio.pk:
+        errors["account"] = "Account is not in this portfolio."
+    if data.type not in TransactionType.values:
+        errors["type"] = f"Unknown type {data.type!r}; expected one of {', '.join(TransactionType.values)}."
+        return errors
+    if data.timestamp.tzinfo is None:
+        errors["timestamp"] = "Timestamp needs a time zone offset (e.g. 2024-03-01T14:00:00+00:00)."
+    elif data.timestamp > now:
+        errors["timestamp"] = "Timestamp is in the future."
+    wanted = TYPE_FIELDS[data.type]
+    required = REQUIRED_FIELDS[data.type]
+    present = {
+        "asset": data.asset is not None,
+        "quantity": True,
+        "unit_price": data.unit_price is not None,
+        "fee": bool(data.fee),
+        "counter_asset": data.counter_asset is not None,
+        "counter_quantity": data.counter_quantity is not None,
+        "to_account": data.to_account is not None,
+        "acquired_at": data.acquired_at is not None,
+        "cost_basis": data.cost_basis is not None,
+    }
+    label = TransactionType(data.type).label.lower()
+    for name in required:
+        if not present[name]:
+            what = "fair value in USD per unit" if name == "unit_price" else name.replace("_", " ")
+            errors[name] = f"Required for a {label}: the {what}."
+    for name in OPTIONAL_INPUTS:
+        if present[name] and name not in wanted:
+            errors[name] = f"Not used by a {label}; leave it empty."
+    for name in ("quantity", "unit_price", "fee", "counter_quantity", "cost_basis"):
+        value = getattr(data, name)
+        if value is None:
+            continue
+        if not value.is_finite():
+            errors[name] = "Not a number."
+        elif name in ("quantity", "counter_quantity") and value <= 0:
+            errors[name] = "Must be greater than zero."
+        elif value < 0:
+            errors[name] = "Must not be negative."
+        elif _too_precise(value):
+            errors[name] = f"At most {QUANTITY_PLACES} decimal places."
+    if data.type in (TransactionType.DEPOSIT, TransactionType.WITHDRAWAL):
+        if data.asset is not None and data.asset.asset_class != AssetClass.CASH:
+            errors["asset"] = "Cash deposits and withdrawals take no asset (or a cash asset such as USD)."
+    elif data.asset is not None and data.asset.asset_class == AssetClass.CASH:
+        errors["asset"] = f"A {label} needs an investable asset, not cash."
+    if data.type == TransactionType.TRADE and data.asset and data.counter_asset == data.asset:
+        errors["counter_asset"] = "A trade needs two different assets."
+    if data.to_account is not None:
+        if data.to_account.portfolio_id != portfolio.pk:
+            errors["to_account"] = "Destination account is not in this portfolio."
+        elif data.to_account.pk == data.account.pk:
+            errors["to_account"] = "A transfer needs a different destination account."
+    if data.acquired_at and data.timestamp.tzinfo and data.acquired_at > data.timestamp.date():
+        errors["acquired_at"] = "The donor's acquisition date is after the gift."
+    for _origin, qty in data.lot_picks:
+        if qty <= 0:
+            errors["lot_picks"] = "Each picked quantity must be greater than zero."
+    return errors
+
+
+def _apply(tx: Transaction, data: TransactionData) -> None:
+    tx.account = data.account
+    tx.type = data.type
+    tx.timestamp = data.timestamp
+    tx.asset = data.asset
+    tx.quantity = data.quantity
+    tx.unit_price = data.unit_price
+    tx.fee = data.fee or ZERO
+    tx.counter_asset = data.counter_asset
+    tx.counter_quantity = data.counter_quantity
+    tx.to_account = data.to_account
+    tx.acquired_at = data.acquired_at
+    tx.cost_basis = data.cost_basis
+    tx.external_id = data.external_id
+    tx.notes = data.notes
+
+
+def _recompute_or_reject(
+    *, portfolio: Portfolio, changed_from: tuple[datetime, int], subject_id: int | None
+) -> None:
+    try:
+        portfolio_recompute(portfolio=portfolio, changed_from=changed_from)
+    except RecomputeError as exc:
+        name = ENGINE_FIELD.get(exc.field or "", exc.field or "__all__")
+        if exc.transaction_id is not None and exc.transaction_id != subject_id:
+            other = Transaction.objects.filter(pk=exc.transaction_id).first()
+            when = f" on {other.timestamp:%Y-%m-%d}" if other else ""
+            raise ValidationError(
+                f"This change would make transaction #{exc.transaction_id}{when} invalid: {exc.message}"
+            ) from exc
+        raise ValidationError({name: exc.message}) from exc
+
+
+def ledger_changed(*, portfolio: Portfolio) -> None:
+    """After a committed ledger change: let the workers refresh the snapshot (debounced per portfolio)."""
+    for hook in _LEDGER_CHANGED_HOOKS:
+        transaction.on_commit(lambda hook=hook: hook(portfolio.pk))  # type: ignore[misc]
+
+
+_LEDGER_CHANGED_HOOKS: list[Callable[[int], None]] = []
+
+
+def on_ledger_changed(hook: Callable[[int], None]) -> Callable[[int], None]:
+    _LEDGER_CHANGED_HOOKS.append(hook)
+    return hook
+
+
+@transaction.atomic
+def transaction_record(*, portfolio: Portfolio, data: TransactionData) -> Transaction:
+    errors = transaction_errors(portfolio=portfolio, data=data)
+    if errors:
+        raise ValidationError(errors)
+    tx = Transaction(portfolio=portfolio)
+    _apply(tx, data)
+    tx.save()
+    _picks_replace(tx=tx, picks=data.lot_picks)
+    _recompute_or_reject(portfolio=portfolio, changed_from=(tx.timestamp, tx.pk), subject_id=tx.pk)
+    ledger_changed(portfolio=portfolio)
+    return tx
+
+
+@transaction.atomic
+def transaction_update(*, tx: Transaction, data: TransactionData) -> Transaction:
+    portfolio = tx.portfolio
+    errors = transaction_errors(portfolio=portfolio, data=data)
+    if errors:
+        raise ValidationError(errors)
+    old_key = (tx.timestamp, tx.pk)
+    _apply(tx, data)
+    tx.save()
+    _picks_replace(tx=tx, picks=data.lot_picks)
+    _recompute_or_reject(
+        portfolio=portfolio, changed_from=min(old_key, (tx.timestamp, tx.pk)), subject_id=tx.pk
+    )
+    ledger_changed(portfolio=portfolio)
+    return tx
+
+
+@transaction.atomic
+def transaction_delete(*, tx: Transaction) -> None:
+    portfolio = tx.portfolio
+    key = (tx.timestamp, tx.pk)
+    if LotPick.objects.filter(origin=tx).exists():
+        raise ValidationError(
+            "A later sale names this transaction's lot (specific identification); edit that sale first."
+        )
+    tx.delete()
+    _recompute_or_reject(portfolio=portfolio, changed_from=key, subject_id=None)
+    ledger_changed(portfolio=portfolio)
+
+
+def _picks_replace(*, tx: Transaction, picks: Sequence[tuple[int, Decimal]]) -> None:
+    LotPick.objects.filter(transaction=tx).delete()
+    if not picks:
+        return
+    origins = set(
+        Transaction.objects.filter(portfolio=tx.portfolio, id__in=[o for o, _ in picks]).values_list(
+            "id", flat=True
+        )
+    )
+    for origin, _qty in picks:
+        if origin not in origins:
+            raise ValidationError(
+                {"lot_picks": f"No transaction #{origin} in this portfolio to pick a lot from."}
+            )
+    LotPick.objects.bulk_create(LotPick(transaction=tx, origin_id=o, quantity=q) for o, q in picks)
+
+
+@transaction.atomic
+def account_update(*, account: Account, **changes: object) -> Account:
+    """Changing an account's basis method or treatment changes every lot in it: recompute from the start."""
+    for name, value in changes.items():
+        setattr(account, name, value)
+    account.full_clean()
+    account.save()
+    try:
+        portfolio_recompute(portfolio=account.portfolio, changed_from=None)
+    except RecomputeError as exc:
+        raise ValidationError(f"With this change the ledger no longer adds up: {exc}") from exc
+    ledger_changed(portfolio=account.portfolio)
+    return account
+
+
+def portfolio_for_user(*, user: User, name: str | None) -> Portfolio:
+    """The named portfolio (created if new), or the user's only one, or a new 'Main'."""
+    if name:
+        portfolio, _ = Portfolio.objects.get_or_create(owner=user, name=name)
+        return portfolio
+    existing = list(Portfolio.objects.filter(owner=user)[:2])
+    if len(existing) == 1:
+        return existing[0]
+    if len(existing) > 1:
+        raise ValidationError("You have several portfolios: name one.")
+    return Portfolio.objects.create(owner=user, name="Main")
+
+
+INCOME_KINDS = sorted(INCOME_TYPES)

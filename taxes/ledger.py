@@ -1,0 +1,145 @@
+"""Reading the ledger into engine events (the one place Transaction rows become `engine.Event`s)."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import Q
+
+from portfolios.models import Account, Asset, LotPick, Portfolio, Transaction
+from taxes import engine
+
+ZERO = Decimal(0)
+
+_EVENT_FIELDS = (
+    "id",
+    "timestamp",
+    "type",
+    "account_id",
+    "asset_id",
+    "quantity",
+    "unit_price",
+    "fee",
+    "counter_asset_id",
+    "counter_quantity",
+    "to_account_id",
+    "acquired_at",
+    "cost_basis",
+)
+
+
+@dataclass(frozen=True)
+class LedgerContext:
+    portfolio: Portfolio
+    tz: zoneinfo.ZoneInfo
+    accounts: dict[int, engine.AccountInfo]
+    assets: dict[int, engine.AssetInfo]
+
+
+def ledger_context(*, portfolio: Portfolio) -> LedgerContext:
+    tz = zoneinfo.ZoneInfo(portfolio.owner.timezone)
+    accounts = {
+        a.id: engine.AccountInfo(
+            id=a.id,
+            treatment=engine.TaxTreatment(a.tax_treatment),
+            basis_method=engine.BasisMethod(a.basis_method),
+        )
+        for a in Account.objects.filter(portfolio=portfolio)
+    }
+    asset_ids = set(
+        Transaction.objects.filter(portfolio=portfolio).exclude(asset=None).values_list("asset_id", flat=True)
+    ) | set(
+        Transaction.objects.filter(portfolio=portfolio)
+        .exclude(counter_asset=None)
+        .values_list("counter_asset_id", flat=True)
+    )
+    assets = {
+        a.id: engine.AssetInfo(
+            id=a.id,
+            symbol=a.symbol,
+            asset_class=a.asset_class,
+            wash_sale=a.wash_sale_applies(crypto_too=portfolio.wash_sale_crypto),
+        )
+        for a in Asset.objects.filter(id__in=asset_ids)
+    }
+    return LedgerContext(portfolio=portfolio, tz=tz, accounts=accounts, assets=assets)
+
+
+def after_key_q(
+    key: tuple[datetime, int], *, inclusive: bool, ts_field: str = "timestamp", id_field: str = "id"
+) -> Q:
+    """Rows whose (timestamp, id) order key is after `key` (or at it, when inclusive)."""
+    ts, pk = key
+    same = Q(**{ts_field: ts, f"{id_field}__gte" if inclusive else f"{id_field}__gt": pk})
+    return Q(**{f"{ts_field}__gt": ts}) | same
+
+
+def ledger_events(
+    *, ctx: LedgerContext, after: tuple[datetime, int] | None = None, ids: Iterable[int] | None = None
+) -> list[engine.Event]:
+    qs = Transaction.objects.filter(portfolio=ctx.portfolio)
+    if after is not None:
+        qs = qs.filter(after_key_q(after, inclusive=False))
+    if ids is not None:
+        qs = qs.filter(id__in=list(ids))
+    rows = qs.order_by("timestamp", "id").values_list(*_EVENT_FIELDS)
+
+    picks: dict[int, list[engine.LotPick]] = defaultdict(list)
+    pick_qs = LotPick.objects.filter(transaction__portfolio=ctx.portfolio)
+    if after is not None:
+        pick_qs = pick_qs.filter(
+            after_key_q(after, inclusive=False, ts_field="transaction__timestamp", id_field="transaction_id")
+        )
+    for tx_id, origin_id, qty in pick_qs.order_by("id").values_list(
+        "transaction_id", "origin_id", "quantity"
+    ):
+        picks[tx_id].append(engine.LotPick(origin_event_id=origin_id, quantity=qty))
+
+    tz = ctx.tz
+    utc_day_cache: dict[datetime, date] = {}
+    events = []
+    event_cls = engine.Event
+    event_type = engine.EventType
+    for (
+        pk,
+        ts,
+        typ,
+        account_id,
+        asset_id,
+        quantity,
+        unit_price,
+        fee,
+        counter_asset_id,
+        counter_quantity,
+        to_account_id,
+        acquired_at,
+        cost_basis,
+    ) in rows:
+        day = utc_day_cache.get(ts)
+        if day is None:
+            day = utc_day_cache[ts] = ts.astimezone(tz).date()
+        events.append(
+            event_cls(
+                id=pk,
+                timestamp=ts,
+                date=day,
+                type=event_type(typ),
+                account=account_id,
+                asset=asset_id,
+                quantity=quantity,
+                unit_price=unit_price,
+                fee=fee if fee is not None else ZERO,
+                counter_asset=counter_asset_id,
+                counter_quantity=counter_quantity,
+                to_account=to_account_id,
+                acquired_date=acquired_at,
+                cost_basis=cost_basis,
+                lot_picks=tuple(picks.get(pk, ())),
+            )
+        )
+    return events

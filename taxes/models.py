@@ -1,0 +1,169 @@
+"""Derived tax data: what the engine computed from the ledger. Replaced atomically on every recompute."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+
+from portfolios.fields import ExactDecimalField
+from portfolios.models import Account, Asset, Portfolio, Transaction
+
+
+class Term(models.TextChoices):
+    SHORT = "short", "Short-term"
+    LONG = "long", "Long-term"
+
+
+class TaxLot(models.Model):
+    """An open lot (or the open part of one) in one account."""
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="lots")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="lots")
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="+")
+    lot_id = models.CharField(max_length=200)
+    origin = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=16)
+    quantity = ExactDecimalField()
+    basis = ExactDecimalField()
+    acquired = models.DateField(
+        help_text="Start of the holding period (tacked for wash sales, donor's for gifts)."
+    )
+    received = models.DateField()
+    long_term_from = models.DateField(null=True, blank=True)
+    loss_basis = ExactDecimalField(null=True, blank=True)
+    wash_adjustment = ExactDecimalField(default=Decimal(0))
+
+    class Meta:
+        ordering = ["account", "asset", "acquired", "lot_id"]
+        indexes = [models.Index(fields=["portfolio", "asset"], name="taxlot_portfolio_asset")]
+
+    def __str__(self) -> str:
+        return f"lot {self.lot_id}"
+
+    @property
+    def unit_basis(self) -> Decimal:
+        return self.basis / self.quantity if self.quantity else Decimal(0)
+
+
+class _EventRecord(models.Model):
+    """A record produced by one ledger event; (event_timestamp, transaction) orders replacement."""
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="+")
+    transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="+")
+    event_timestamp = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class Disposal(_EventRecord):
+    kind = models.CharField(max_length=16)  # sell, trade, fee
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="disposals")
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="+")
+    lot_id = models.CharField(max_length=200)
+    origin = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="+")
+    quantity = ExactDecimalField()
+    acquired = models.DateField()
+    disposed = models.DateField(db_index=True)
+    proceeds = ExactDecimalField()
+    basis = ExactDecimalField()
+    gain = ExactDecimalField()
+    term = models.CharField(max_length=5, choices=Term.choices)
+    taxable = models.BooleanField()
+    wash_disallowed = ExactDecimalField(default=Decimal(0))
+
+    class Meta:
+        ordering = ["disposed", "event_timestamp", "transaction_id", "id"]
+        indexes = [models.Index(fields=["portfolio", "disposed"], name="disposal_portfolio_date")]
+
+    def __str__(self) -> str:
+        return f"{self.disposed} lot {self.lot_id}"
+
+
+class IncomeRecord(_EventRecord):
+    kind = models.CharField(max_length=16)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField(db_index=True)
+    quantity = ExactDecimalField()
+    value = ExactDecimalField()
+    taxable = models.BooleanField()
+
+    class Meta:
+        ordering = ["date", "transaction_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.kind}"
+
+
+class NonTaxableTransfer(_EventRecord):
+    """A donation or a gift sent: lots leave the owner and no gain is realized."""
+
+    kind = models.CharField(max_length=16)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="+")
+    lot_id = models.CharField(max_length=200)
+    quantity = ExactDecimalField()
+    acquired = models.DateField()
+    date = models.DateField()
+    basis = ExactDecimalField()
+    fair_value = ExactDecimalField()
+    term = models.CharField(max_length=5, choices=Term.choices)
+    deduction = ExactDecimalField()
+
+    class Meta:
+        ordering = ["date", "transaction_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.kind} lot {self.lot_id}"
+
+
+class WashSaleRecord(_EventRecord):
+    """`transaction` is the loss sale; the disallowed loss went to the replacement lot."""
+
+    loss_lot_id = models.CharField(max_length=200)
+    replacement = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="+")
+    replacement_lot_id = models.CharField(max_length=200)
+    quantity = ExactDecimalField()
+    disallowed = ExactDecimalField()
+    added_to_basis = models.BooleanField()
+
+    class Meta:
+        ordering = ["event_timestamp", "transaction_id", "id"]
+
+    def __str__(self) -> str:
+        return f"wash sale {self.loss_lot_id} -> {self.replacement_lot_id}"
+
+
+class EngineCheckpoint(models.Model):
+    """Engine state after a point in the ledger, so a change late in the ledger replays only the tail."""
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="+")
+    after_timestamp = models.DateTimeField()
+    after_id = models.BigIntegerField()
+    replace_from_timestamp = models.DateTimeField()
+    replace_from_id = models.BigIntegerField()
+    state = models.JSONField()
+
+    class Meta:
+        ordering = ["portfolio", "after_timestamp", "after_id"]
+        indexes = [models.Index(fields=["portfolio", "after_timestamp", "after_id"], name="checkpoint_order")]
+
+    def __str__(self) -> str:
+        return f"checkpoint after {self.after_timestamp:%Y-%m-%d} #{self.after_id}"
+
+
+class LedgerStatus(models.Model):
+    """When the lots were last computed, and why they could not be, if they could not."""
+
+    portfolio = models.OneToOneField(Portfolio, on_delete=models.CASCADE, related_name="ledger_status")
+    computed_at = models.DateTimeField(null=True, blank=True)
+    event_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    error_transaction = models.ForeignKey(
+        Transaction, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"status of {self.portfolio_id}"

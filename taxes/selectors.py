@@ -1,0 +1,117 @@
+"""Reads of the computed tax data."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from portfolios.models import Portfolio, User
+from portfolios.models.ledger import INCOME_TYPES
+from taxes.models import Disposal, IncomeRecord, LedgerStatus
+
+ZERO = Decimal(0)
+
+
+@dataclass
+class TermTotals:
+    proceeds: Decimal = ZERO
+    cost_basis: Decimal = ZERO
+    adjustments: Decimal = ZERO
+    gain: Decimal = ZERO
+
+
+@dataclass
+class DisposalRow:
+    portfolio: str
+    account: str
+    asset: str
+    acquired: str
+    disposed: str
+    quantity: Decimal
+    proceeds: Decimal
+    cost_basis: Decimal
+    adjustment: Decimal
+    gain: Decimal
+    term: str
+    kind: str
+
+
+@dataclass
+class RealizedYear:
+    year: int
+    short_term: TermTotals = field(default_factory=TermTotals)
+    long_term: TermTotals = field(default_factory=TermTotals)
+    income_total: Decimal = ZERO
+    income_by_kind: dict[str, Decimal] = field(default_factory=dict)
+    disposals: list[DisposalRow] = field(default_factory=list)
+    tax_advantaged: list[dict[str, object]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def user_portfolios(*, user: User, name: str | None = None) -> list[Portfolio]:
+    qs = Portfolio.objects.filter(owner=user)
+    if name:
+        qs = qs.filter(name=name)
+    return list(qs)
+
+
+def realized_for_year(*, portfolios: list[Portfolio], year: int) -> RealizedYear:
+    """Realized gains and ordinary income of a tax year (tax dates in the owner's time zone).
+
+    Taxable accounts make the totals; tax-advantaged accounts are listed apart with their activity.
+    """
+    out = RealizedYear(year=year)
+    for status in LedgerStatus.objects.filter(portfolio__in=portfolios).exclude(error=""):
+        out.problems.append(f"{status.portfolio.name}: the ledger could not be computed: {status.error}")
+    disposals = (
+        Disposal.objects.filter(portfolio__in=portfolios, disposed__year=year)
+        .select_related("account", "asset", "portfolio")
+        .order_by("disposed", "event_timestamp", "transaction_id", "id")
+    )
+    advantaged: dict[int, dict[str, object]] = {}
+    for d in disposals:
+        if not d.taxable:
+            entry = advantaged.setdefault(
+                d.account_id,
+                {
+                    "account": d.account.name,
+                    "tax_treatment": d.account.tax_treatment,
+                    "disposals": 0,
+                    "proceeds": ZERO,
+                },
+            )
+            entry["disposals"] = int(entry["disposals"]) + 1  # type: ignore[call-overload]
+            entry["proceeds"] = entry["proceeds"] + d.proceeds  # type: ignore[operator]
+            continue
+        totals = out.long_term if d.term == "long" else out.short_term
+        totals.proceeds += d.proceeds
+        totals.cost_basis += d.basis
+        totals.adjustments += d.wash_disallowed
+        totals.gain += d.gain
+        out.disposals.append(
+            DisposalRow(
+                portfolio=d.portfolio.name,
+                account=d.account.name,
+                asset=d.asset.symbol,
+                acquired=d.acquired.isoformat(),
+                disposed=d.disposed.isoformat(),
+                quantity=d.quantity,
+                proceeds=d.proceeds,
+                cost_basis=d.basis,
+                adjustment=d.wash_disallowed,
+                gain=d.gain,
+                term=d.term,
+                kind=d.kind,
+            )
+        )
+    by_kind: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for kind in sorted(INCOME_TYPES):
+        by_kind[str(kind)] = ZERO
+    income = IncomeRecord.objects.filter(portfolio__in=portfolios, date__year=year, taxable=True)
+    for kind, value in income.values_list("kind", "value"):
+        by_kind[kind] += value
+    out.income_by_kind = dict(by_kind)
+    out.income_total = sum(by_kind.values(), ZERO)
+    out.tax_advantaged = list(advantaged.values())
+    return out

@@ -1,0 +1,272 @@
+"""Recomputing a portfolio's lots, disposals and income from its ledger, replaced atomically."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from portfolios.models import Portfolio, Transaction
+from taxes import engine
+from taxes.ledger import LedgerContext, after_key_q, ledger_context, ledger_events
+from taxes.models import (
+    Disposal,
+    EngineCheckpoint,
+    IncomeRecord,
+    LedgerStatus,
+    NonTaxableTransfer,
+    TaxLot,
+    WashSaleRecord,
+)
+
+logger = logging.getLogger("lotwise.taxes")
+
+CHECKPOINT_EVERY = 2000
+BATCH = 5000
+OrderKey = tuple[datetime, int]
+
+
+class RecomputeError(Exception):
+    """The ledger cannot be turned into lots; names the transaction and field at fault."""
+
+    def __init__(self, error: engine.EngineError) -> None:
+        super().__init__(str(error))
+        self.transaction_id = error.event_id
+        self.field = error.field
+        self.message = error.message
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    events_replayed: int
+    full: bool
+    lots: int
+    computed_at: datetime
+
+
+def _today(ctx: LedgerContext) -> date:
+    return timezone.now().astimezone(ctx.tz).date()
+
+
+def _checkpoint_before(portfolio: Portfolio, key: OrderKey) -> EngineCheckpoint | None:
+    _ts, _pk = key
+    return (
+        EngineCheckpoint.objects.filter(portfolio=portfolio)
+        .exclude(after_key_q(key, inclusive=True, ts_field="after_timestamp", id_field="after_id"))
+        .order_by("-after_timestamp", "-after_id")
+        .first()
+    )
+
+
+@transaction.atomic
+def portfolio_recompute(*, portfolio: Portfolio, changed_from: OrderKey | None = None) -> RecomputeResult:
+    """Replay the ledger through the engine and replace the stored lots and records.
+
+    `changed_from` is the order key (timestamp, id) of the earliest event that changed; replay starts at the
+    last checkpoint before it. None replays everything (e.g. an account's basis method changed).
+    Raises RecomputeError and leaves every stored row as it was when the ledger is inconsistent.
+    """
+    # Serialise recomputes of one portfolio: the row lock is held until this transaction ends.
+    Portfolio.objects.select_for_update().filter(pk=portfolio.pk).first()
+    ctx = ledger_context(portfolio=portfolio)
+    start: engine.Checkpoint | None = None
+    checkpoint = _checkpoint_before(portfolio, changed_from) if changed_from is not None else None
+    if checkpoint is not None:
+        start = engine.Checkpoint.from_json(checkpoint.state)
+    events = ledger_events(ctx=ctx, after=start.after if start else None)
+    try:
+        result = engine.compute(
+            events,
+            accounts=ctx.accounts,
+            assets=ctx.assets,
+            as_of=_today(ctx),
+            start=start,
+            checkpoint_every=CHECKPOINT_EVERY,
+        )
+    except engine.EngineError as exc:
+        raise RecomputeError(exc) from exc
+
+    _store(portfolio=portfolio, result=result, start=start, events=events)
+    now = timezone.now()
+    LedgerStatus.objects.update_or_create(
+        portfolio=portfolio,
+        defaults={"computed_at": now, "event_count": len(events), "error": "", "error_transaction": None},
+    )
+    return RecomputeResult(
+        events_replayed=len(events), full=start is None, lots=len(result.lots), computed_at=now
+    )
+
+
+def portfolio_recompute_or_flag(
+    *, portfolio: Portfolio, changed_from: OrderKey | None = None
+) -> RecomputeResult | None:
+    """For workers: on an inconsistent ledger keep the previous rows and record why, for the pages to say."""
+    try:
+        return portfolio_recompute(portfolio=portfolio, changed_from=changed_from)
+    except RecomputeError as exc:
+        LedgerStatus.objects.update_or_create(
+            portfolio=portfolio,
+            defaults={"error": exc.message, "error_transaction_id": exc.transaction_id},
+        )
+        logger.warning("recompute of portfolio %s failed: %s", portfolio.pk, exc)
+        return None
+
+
+def _store(
+    *,
+    portfolio: Portfolio,
+    result: engine.Result,
+    start: engine.Checkpoint | None,
+    events: list[engine.Event],
+) -> None:
+    if start is None:
+        for model in (Disposal, IncomeRecord, NonTaxableTransfer, WashSaleRecord):
+            model.objects.filter(portfolio=portfolio).delete()
+        EngineCheckpoint.objects.filter(portfolio=portfolio).delete()
+    else:
+        replace = after_key_q(
+            start.replace_from, inclusive=True, ts_field="event_timestamp", id_field="transaction_id"
+        )
+        for model in (Disposal, IncomeRecord, NonTaxableTransfer, WashSaleRecord):
+            model.objects.filter(portfolio=portfolio).filter(replace).delete()
+        EngineCheckpoint.objects.filter(portfolio=portfolio).filter(
+            after_key_q(start.after, inclusive=False, ts_field="after_timestamp", id_field="after_id")
+        ).delete()
+    TaxLot.objects.filter(portfolio=portfolio).delete()
+
+    pid = portfolio.pk
+    TaxLot.objects.bulk_create(
+        (
+            TaxLot(
+                portfolio_id=pid,
+                account_id=lot.account,
+                asset_id=lot.asset,
+                lot_id=lot.lot_id,
+                origin_id=lot.origin_event_id,
+                source=lot.source,
+                quantity=lot.quantity,
+                basis=lot.basis,
+                acquired=lot.acquired,
+                received=lot.received,
+                long_term_from=lot.long_term_from,
+                loss_basis=lot.loss_basis,
+                wash_adjustment=lot.wash_adjustment,
+            )
+            for lot in result.lots
+        ),
+        batch_size=BATCH,
+    )
+    timestamps = _event_timestamps(result, known={e.id: e.timestamp for e in events})
+    Disposal.objects.bulk_create(
+        (
+            Disposal(
+                portfolio_id=pid,
+                transaction_id=d.event_id,
+                event_timestamp=timestamps[d.event_id],
+                kind=d.kind,
+                account_id=d.account,
+                asset_id=d.asset,
+                lot_id=d.lot_id,
+                origin_id=d.origin_event_id,
+                quantity=d.quantity,
+                acquired=d.acquired,
+                disposed=d.disposed,
+                proceeds=d.proceeds,
+                basis=d.basis,
+                gain=d.gain,
+                term=d.term.value,
+                taxable=d.taxable,
+                wash_disallowed=d.wash_disallowed,
+            )
+            for d in result.disposals
+        ),
+        batch_size=BATCH,
+    )
+    IncomeRecord.objects.bulk_create(
+        (
+            IncomeRecord(
+                portfolio_id=pid,
+                transaction_id=r.event_id,
+                event_timestamp=timestamps[r.event_id],
+                kind=r.kind,
+                account_id=r.account,
+                asset_id=r.asset,
+                date=r.date,
+                quantity=r.quantity,
+                value=r.value,
+                taxable=r.taxable,
+            )
+            for r in result.income
+        ),
+        batch_size=BATCH,
+    )
+    NonTaxableTransfer.objects.bulk_create(
+        (
+            NonTaxableTransfer(
+                portfolio_id=pid,
+                transaction_id=t.event_id,
+                event_timestamp=timestamps[t.event_id],
+                kind=t.kind,
+                account_id=t.account,
+                asset_id=t.asset,
+                lot_id=t.lot_id,
+                quantity=t.quantity,
+                acquired=t.acquired,
+                date=t.date,
+                basis=t.basis,
+                fair_value=t.fair_value,
+                term=t.term.value,
+                deduction=t.deduction,
+            )
+            for t in result.transfers
+        ),
+        batch_size=BATCH,
+    )
+    WashSaleRecord.objects.bulk_create(
+        (
+            WashSaleRecord(
+                portfolio_id=pid,
+                transaction_id=w.loss_event_id,
+                event_timestamp=timestamps[w.loss_event_id],
+                loss_lot_id=w.loss_lot_id,
+                replacement_id=w.replacement_event_id,
+                replacement_lot_id=w.replacement_lot_id,
+                quantity=w.quantity,
+                disallowed=w.disallowed,
+                added_to_basis=w.added_to_basis,
+            )
+            for w in result.wash_sales
+        ),
+        batch_size=BATCH,
+    )
+    EngineCheckpoint.objects.bulk_create(
+        (
+            EngineCheckpoint(
+                portfolio_id=pid,
+                after_timestamp=cp.after[0],
+                after_id=cp.after[1],
+                replace_from_timestamp=cp.replace_from[0],
+                replace_from_id=cp.replace_from[1],
+                state=cp.to_json(),
+            )
+            for cp in result.checkpoints
+        ),
+        batch_size=50,
+    )
+
+
+def _event_timestamps(result: engine.Result, *, known: dict[int, datetime]) -> dict[int, datetime]:
+    """Order keys for the records; re-emitted records from a checkpoint may predate the replayed events."""
+    ids = {d.event_id for d in result.disposals}
+    ids.update(r.event_id for r in result.income)
+    ids.update(t.event_id for t in result.transfers)
+    ids.update(w.loss_event_id for w in result.wash_sales)
+    out: dict[int, datetime] = {}
+    id_list = [i for i in ids if i not in known]
+    out.update(known)
+    for i in range(0, len(id_list), 10000):
+        out.update(Transaction.objects.filter(id__in=id_list[i : i + 10000]).values_list("id", "timestamp"))
+    return out
