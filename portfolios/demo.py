@@ -143,9 +143,11 @@ def demo_ledger_csv(*, price_on: PriceOn, until: date) -> str:
         if qty <= 0:
             continue
         ts = datetime(when.year, when.month, when.day, 18, 0, tzinfo=UTC)
-        price = price_on(symbol, when) if typ == "sell" else None
+        sale_price = price_on(symbol, when) if typ == "sell" else None
         fee = Decimal("2.99") if typ == "sell" else Decimal(0)
-        extra.append(_Row(ts, account, typ, symbol, qty, price, fee, to, f"demo-{typ}-{when:%Y%m%d}", note))
+        extra.append(
+            _Row(ts, account, typ, symbol, qty, sale_price, fee, to, f"demo-{typ}-{when:%Y%m%d}", note)
+        )
     rows = sorted(rows + extra, key=lambda r: r.ts)
 
     out = io.StringIO()
@@ -210,7 +212,7 @@ def demo_setup(*, until: date, price_on: PriceOn) -> tuple[User, Portfolio, bool
         user.save()
     portfolio, new_portfolio = Portfolio.objects.get_or_create(owner=user, name=DEMO_PORTFOLIO)
     if not new_portfolio:
-        return user, portfolio, False  # type: ignore[return-value]
+        return user, portfolio, False
     Account.objects.create(
         portfolio=portfolio, name="Coinbase", custodian="Coinbase", kind=AccountKind.EXCHANGE
     )
@@ -232,10 +234,10 @@ def demo_setup(*, until: date, price_on: PriceOn) -> tuple[User, Portfolio, bool
         user=user,
         file=io.StringIO(demo_ledger_csv(price_on=price_on, until=until)),
         portfolio_name=DEMO_PORTFOLIO,
-    )  # type: ignore[arg-type]
+    )
     target = Target.objects.create(portfolio=portfolio, name="Equal-weight top 4")
     for symbol in INDEX:
         TargetWeight.objects.create(
             target=target, asset=Asset.objects.get(symbol=symbol), weight=Decimal("0.25")
         )
-    return user, portfolio, True  # type: ignore[return-value]
+    return user, portfolio, True

@@ -26,7 +26,7 @@ def canonical(value: Decimal, places: int = QUANTITY_PLACES) -> str:
     return format(value.quantize(Decimal(1).scaleb(-places), context=_WIDE), "f")
 
 
-class ExactDecimalField(models.DecimalField):  # type: ignore[type-arg]
+class ExactDecimalField(models.DecimalField):
     description = "Exact decimal number (text on SQLite, numeric elsewhere)"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

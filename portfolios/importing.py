@@ -365,12 +365,12 @@ def _import(
         try:
             summary.recompute = portfolio_recompute(portfolio=portfolio, changed_from=first)
         except RecomputeError as exc:
-            line = line_of.get(exc.transaction_id or -1)
-            if line is None:
+            bad_line = line_of.get(exc.transaction_id or -1)
+            if bad_line is None:
                 message = f"with these rows, transaction #{exc.transaction_id} already in the ledger is invalid: {exc.message}"
                 raise LedgerImportError([LineError(0, exc.field or "ledger", message)]) from exc
             name = {"acquired_date": "acquired_at"}.get(exc.field or "", exc.field or "row")
-            raise LedgerImportError([LineError(line, name, exc.message)]) from exc
+            raise LedgerImportError([LineError(bad_line, name, exc.message)]) from exc
         ledger_changed(portfolio=portfolio)
     return summary
 

@@ -38,6 +38,16 @@ class DisposalRow:
 
 
 @dataclass
+class AdvantagedActivity:
+    """Disposals inside a tax-advantaged account: listed for completeness, not taxable events."""
+
+    account: str
+    tax_treatment: str
+    disposals: int = 0
+    proceeds: Decimal = ZERO
+
+
+@dataclass
 class RealizedYear:
     year: int
     short_term: TermTotals = field(default_factory=TermTotals)
@@ -45,7 +55,7 @@ class RealizedYear:
     income_total: Decimal = ZERO
     income_by_kind: dict[str, Decimal] = field(default_factory=dict)
     disposals: list[DisposalRow] = field(default_factory=list)
-    tax_advantaged: list[dict[str, object]] = field(default_factory=list)
+    tax_advantaged: list[AdvantagedActivity] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -69,20 +79,15 @@ def realized_for_year(*, portfolios: list[Portfolio], year: int) -> RealizedYear
         .select_related("account", "asset", "portfolio")
         .order_by("disposed", "event_timestamp", "transaction_id", "id")
     )
-    advantaged: dict[int, dict[str, object]] = {}
+    advantaged: dict[int, AdvantagedActivity] = {}
     for d in disposals:
         if not d.taxable:
             entry = advantaged.setdefault(
                 d.account_id,
-                {
-                    "account": d.account.name,
-                    "tax_treatment": d.account.tax_treatment,
-                    "disposals": 0,
-                    "proceeds": ZERO,
-                },
+                AdvantagedActivity(account=d.account.name, tax_treatment=d.account.tax_treatment),
             )
-            entry["disposals"] = int(entry["disposals"]) + 1  # type: ignore[call-overload]
-            entry["proceeds"] = entry["proceeds"] + d.proceeds  # type: ignore[operator]
+            entry.disposals += 1
+            entry.proceeds += d.proceeds
             continue
         totals = out.long_term if d.term == "long" else out.short_term
         totals.proceeds += d.proceeds
@@ -106,8 +111,8 @@ def realized_for_year(*, portfolios: list[Portfolio], year: int) -> RealizedYear
             )
         )
     by_kind: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for kind in sorted(INCOME_TYPES):
-        by_kind[str(kind)] = ZERO
+    for income_kind in sorted(INCOME_TYPES):
+        by_kind[str(income_kind)] = ZERO
     income = IncomeRecord.objects.filter(portfolio__in=portfolios, date__year=year, taxable=True)
     for kind, value in income.values_list("kind", "value"):
         by_kind[kind] += value

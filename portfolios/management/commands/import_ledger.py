@@ -41,7 +41,7 @@ class Command(BaseCommand):
         try:
             with path.open(newline="", encoding="utf-8-sig") as fh:
                 summary = ledger_import(
-                    user=user,  # type: ignore[arg-type]
+                    user=user,
                     file=fh,
                     portfolio_name=options["portfolio"],
                     basis_method=options["basis_method"],

@@ -58,8 +58,13 @@ def report_json(report: RealizedYear) -> dict[str, Any]:
             for d in report.disposals
         ],
         "tax_advantaged_accounts": [
-            {**a, "proceeds": exact(a["proceeds"])}
-            for a in report.tax_advantaged  # type: ignore[arg-type]
+            {
+                "account": a.account,
+                "tax_treatment": a.tax_treatment,
+                "disposals": a.disposals,
+                "proceeds": exact(a.proceeds),
+            }
+            for a in report.tax_advantaged
         ],
         "problems": report.problems,
     }
@@ -80,7 +85,7 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=options["user"]).first()
         if user is None:
             raise CommandError(f"No user {options['user']!r}.")
-        portfolios = user_portfolios(user=user, name=options["portfolio"])  # type: ignore[arg-type]
+        portfolios = user_portfolios(user=user, name=options["portfolio"])
         if not portfolios:
             raise CommandError(
                 f"No portfolio {options['portfolio']!r} for {user.username}."
