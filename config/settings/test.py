@@ -1,9 +1,14 @@
 """Settings for the test suite. DATABASE_URL and REDIS_URL still come from the environment."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
+# Serve static files from the source folders; no collectstatic needed outside production.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 SECRET_KEY = "test-only-secret-key-not-used-anywhere-else"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -16,4 +21,6 @@ STORAGES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not :memory:, so worker processes started by the integration tests see the same database.
     VAR_DIR.mkdir(exist_ok=True)  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
+    # One file per test run, so parallel runs on one machine do not share (and destroy) a database.
+    _test_db = env.str("TEST_SQLITE_FILE", default=str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3"))  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": _test_db}  # noqa: F405

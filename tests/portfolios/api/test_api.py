@@ -1,0 +1,137 @@
+"""The JSON API: exact decimal strings, writes through the ledger services, and each user's data only."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from rest_framework.test import APIClient
+
+from portfolios.models import Transaction
+from taxes.models import TaxLot
+from tests.factories import AccountFactory, AssetFactory, PortfolioFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def alice():  # type: ignore[no-untyped-def]
+    return UserFactory(username="alice")
+
+
+@pytest.fixture
+def api(alice):  # type: ignore[no-untyped-def]
+    client = APIClient()
+    client.force_authenticate(alice)
+    return client
+
+
+@pytest.fixture
+def book(alice):  # type: ignore[no-untyped-def]
+    portfolio = PortfolioFactory(owner=alice, name="Book")
+    AccountFactory(portfolio=portfolio, name="Exchange")
+    AssetFactory(symbol="ETH")
+    return portfolio
+
+
+def buy(api, book, qty: str = "1.123456789012345678", **extra):  # type: ignore[no-untyped-def]
+    account = book.accounts.get()
+    payload = {
+        "account": account.pk,
+        "type": "buy",
+        "timestamp": "2024-02-01T10:00:00Z",
+        "asset": "ETH",
+        "quantity": qty,
+        "unit_price": "2000",
+        "fee": "1.5",
+        **extra,
+    }
+    return api.post(f"/api/portfolios/{book.pk}/transactions/", payload, format="json")
+
+
+def test_create_keeps_18_decimals_and_computes_lots(api, book) -> None:  # type: ignore[no-untyped-def]
+    response = buy(api, book)
+    assert response.status_code == 201, response.json()
+    assert response.json()["quantity"] == "1.123456789012345678"
+    lot = TaxLot.objects.get()
+    assert lot.quantity == Decimal("1.123456789012345678")
+    assert lot.basis == Decimal("1.123456789012345678") * 2000 + Decimal("1.5")
+    lots = api.get(f"/api/portfolios/{book.pk}/lots/").json()["results"]
+    assert lots[0]["basis"] == "2248.413578024691356000"
+
+
+def test_oversell_is_a_400_naming_quantity(api, book) -> None:  # type: ignore[no-untyped-def]
+    buy(api, book, qty="1")
+    response = buy(api, book, qty="2", type="sell", timestamp="2024-03-01T10:00:00Z", fee="0")
+    assert response.status_code == 400
+    assert "quantity" in response.json()
+    assert Transaction.objects.count() == 1
+
+
+def test_patch_and_delete_recompute(api, book) -> None:  # type: ignore[no-untyped-def]
+    tx_id = buy(api, book, qty="2").json()["id"]
+    response = api.patch(f"/api/portfolios/{book.pk}/transactions/{tx_id}/", {"quantity": "3"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert TaxLot.objects.get().quantity == Decimal(3)
+    assert api.delete(f"/api/portfolios/{book.pk}/transactions/{tx_id}/").status_code == 204
+    assert not TaxLot.objects.exists()
+
+
+def test_validation_messages_name_the_field(api, book) -> None:  # type: ignore[no-untyped-def]
+    response = buy(api, book, qty="-1")
+    assert response.status_code == 400
+    assert "quantity" in response.json()
+    response = buy(api, book, qty="0.0000000000000000001")
+    assert response.status_code == 400
+    assert "quantity" in response.json()
+    response = buy(api, book, type="staking", unit_price=None, fee="0")
+    assert response.status_code == 400
+    assert "unit_price" in response.json()
+
+
+def test_other_users_data_is_404(api, book) -> None:  # type: ignore[no-untyped-def]
+    """Two users: Bob sees none of Alice's portfolio, accounts, transactions, lots or disposals."""
+    tx_id = buy(api, book).json()["id"]
+    bob = APIClient()
+    bob.force_authenticate(UserFactory(username="bob"))
+    base = f"/api/portfolios/{book.pk}"
+    assert bob.get("/api/portfolios/").json()["results"] == []
+    for url in (
+        f"{base}/",
+        f"{base}/accounts/",
+        f"{base}/transactions/",
+        f"{base}/transactions/{tx_id}/",
+        f"{base}/lots/",
+        f"{base}/disposals/",
+    ):
+        assert bob.get(url).status_code == 404, url
+    assert bob.patch(f"{base}/transactions/{tx_id}/", {"quantity": "9"}, format="json").status_code == 404
+    assert bob.delete(f"{base}/transactions/{tx_id}/").status_code == 404
+    assert buy(bob, book).status_code == 404
+    assert Transaction.objects.get(pk=tx_id).quantity == Decimal("1.123456789012345678")
+    # Bob cannot point his own transaction at Alice's account either.
+    bob_book = PortfolioFactory(owner=UserFactory(username="bob"), name="Bob")
+    response = bob.post(
+        f"/api/portfolios/{bob_book.pk}/transactions/",
+        {
+            "account": book.accounts.get().pk,
+            "type": "buy",
+            "timestamp": "2024-02-01T10:00:00Z",
+            "asset": "ETH",
+            "quantity": "1",
+            "unit_price": "1",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "account" in response.json()
+
+
+def test_anonymous_is_refused() -> None:
+    assert APIClient().get("/api/portfolios/").status_code in (401, 403)
+
+
+def test_schema_is_served(api) -> None:  # type: ignore[no-untyped-def]
+    response = api.get("/api/schema/")
+    assert response.status_code == 200
+    assert b"/api/portfolios/{portfolio_id}/transactions/" in response.content
