@@ -12,6 +12,7 @@ from typing import TextIO
 
 from django.db import transaction
 
+from portfolios.db import bulk_insert
 from portfolios.fields import canonical
 from portfolios.models import Account, Asset, LotPick, Portfolio, Transaction, TransactionType
 from portfolios.models.ledger import AssetClass, BasisMethod, User
@@ -343,7 +344,7 @@ def _import(
                 notes=d.notes,
             )
         )
-    created = Transaction.objects.bulk_create(objs, batch_size=2000)
+    created = bulk_insert(Transaction, objs, need_ids=True)
     summary.created = len(created)
     line_of = {tx.pk: row.line for tx, row in zip(created, new_rows, strict=True)}
     _picks_create(portfolio=portfolio, rows=new_rows, created=created, errors=errors)

@@ -89,7 +89,8 @@ def transaction_errors(
             what = "fair value in USD per unit" if name == "unit_price" else name.replace("_", " ")
             errors[name] = f"Required for a {label}: the {what}."
     for name in OPTIONAL_INPUTS:
-        if present[name] and name not in wanted:
+        # A fair value is harmless context on any event (exports often carry one on transfers).
+        if present[name] and name not in wanted and name != "unit_price":
             errors[name] = f"Not used by a {label}; leave it empty."
     for name in ("quantity", "unit_price", "fee", "counter_quantity", "cost_basis"):
         value = getattr(data, name)

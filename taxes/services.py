@@ -9,6 +9,7 @@ from datetime import date, datetime
 from django.db import transaction
 from django.utils import timezone
 
+from portfolios.db import bulk_insert
 from portfolios.models import Portfolio, Transaction
 from taxes import engine
 from taxes.ledger import LedgerContext, after_key_q, ledger_context, ledger_events
@@ -25,7 +26,6 @@ from taxes.models import (
 logger = logging.getLogger("lotwise.taxes")
 
 CHECKPOINT_EVERY = 2000
-BATCH = 5000
 OrderKey = tuple[datetime, int]
 
 
@@ -138,7 +138,8 @@ def _store(
     TaxLot.objects.filter(portfolio=portfolio).delete()
 
     pid = portfolio.pk
-    TaxLot.objects.bulk_create(
+    bulk_insert(
+        TaxLot,
         (
             TaxLot(
                 portfolio_id=pid,
@@ -157,10 +158,10 @@ def _store(
             )
             for lot in result.lots
         ),
-        batch_size=BATCH,
     )
     timestamps = _event_timestamps(result, known={e.id: e.timestamp for e in events})
-    Disposal.objects.bulk_create(
+    bulk_insert(
+        Disposal,
         (
             Disposal(
                 portfolio_id=pid,
@@ -183,9 +184,9 @@ def _store(
             )
             for d in result.disposals
         ),
-        batch_size=BATCH,
     )
-    IncomeRecord.objects.bulk_create(
+    bulk_insert(
+        IncomeRecord,
         (
             IncomeRecord(
                 portfolio_id=pid,
@@ -201,9 +202,9 @@ def _store(
             )
             for r in result.income
         ),
-        batch_size=BATCH,
     )
-    NonTaxableTransfer.objects.bulk_create(
+    bulk_insert(
+        NonTaxableTransfer,
         (
             NonTaxableTransfer(
                 portfolio_id=pid,
@@ -223,9 +224,9 @@ def _store(
             )
             for t in result.transfers
         ),
-        batch_size=BATCH,
     )
-    WashSaleRecord.objects.bulk_create(
+    bulk_insert(
+        WashSaleRecord,
         (
             WashSaleRecord(
                 portfolio_id=pid,
@@ -240,7 +241,6 @@ def _store(
             )
             for w in result.wash_sales
         ),
-        batch_size=BATCH,
     )
     EngineCheckpoint.objects.bulk_create(
         (
