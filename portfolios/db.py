@@ -26,7 +26,7 @@ def bulk_insert(
     meta = model._meta
     pk = meta.pk
     assert pk is not None
-    fields: Sequence[models.Field] = [f for f in meta.concrete_fields if f is not pk or need_ids]  # type: ignore[misc]
+    fields: Sequence[models.Field] = [f for f in meta.concrete_fields if f is not pk or need_ids]
     table = connection.ops.quote_name(meta.db_table)
     with connection.cursor() as cursor:
         if need_ids:
@@ -37,7 +37,7 @@ def bulk_insert(
             for obj, (new_id,) in zip(rows, cursor.fetchall(), strict=True):
                 obj.pk = new_id
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for obj in rows:
                 copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
     for obj in rows:
