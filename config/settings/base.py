@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -16,9 +17,10 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-}
+if env.str("DATABASE_URL", default=""):
+    DATABASES = {"default": env.db_url("DATABASE_URL")}
+else:
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(BASE_DIR / "db.sqlite3")}}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the embedded worker write while pages read.
@@ -119,10 +121,19 @@ SPECTACULAR_SETTINGS = {"TITLE": "Lotwise API", "VERSION": "0.1.0"}
 # gives the embedded default a real worker and beat that need no server.
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_QUEUE_DIR = Path(env.str("CELERY_QUEUE_DIR", default=str(VAR_DIR / "celery")))
+# Redis: a message a worker took but never acknowledged (it died) goes back to the queue after this many
+# seconds. Keep it above the longest countdown/ETA a task is given, or that task may run twice.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        # How often workers look for such messages: about a fifth of the timeout, between 1 s and 100 s.
+        "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 5)),
+        "unacked_restore_throttle": 1 if CELERY_VISIBILITY_TIMEOUT < 500 else 10,
+    }
+    CELERY_RESULT_EXPIRES = 24 * 3600
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_RESULT_BACKEND = None
@@ -136,14 +147,27 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
-# Task modules outside the autodiscovered `tasks.py` files.
-CELERY_IMPORTS = ("portfolios.import_tasks",)
+# Latest prices every 5 minutes (each refresh fans out snapshot tasks); daily history after the UTC close.
+# `expires`: a run the workers could not start in time is dropped rather than piled up behind the next one.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "refresh-prices-latest": {
+        "task": "portfolios.tasks.refresh_prices_latest",
+        "schedule": 5 * 60.0,
+        "options": {"expires": 4 * 60},
+    },
+    "refresh-prices-history": {
+        "task": "portfolios.tasks.refresh_prices_history",
+        "schedule": crontab(hour=0, minute=20),
+        "options": {"expires": 6 * 3600},
+    },
+}
 
 # --- Prices -------------------------------------------------------------------------------------------
 COINGECKO_API_KEY = env.str("COINGECKO_API_KEY", default="")
