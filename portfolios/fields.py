@@ -26,6 +26,16 @@ def canonical(value: Decimal, places: int = QUANTITY_PLACES) -> str:
     return format(value.quantize(Decimal(1).scaleb(-places), context=_WIDE), "f")
 
 
+def trim(value: Decimal) -> Decimal:
+    """The same number without the storage's trailing zeros: 5.000000000000000000 -> 5, 0.50 -> 0.5."""
+    if value == value.to_integral_value():
+        return value.quantize(_ONE, context=_WIDE)
+    return value.normalize(context=_WIDE)
+
+
+_ONE = Decimal(1)
+
+
 class ExactDecimalField(models.DecimalField):
     description = "Exact decimal number (text on SQLite, numeric elsewhere)"
 
@@ -72,9 +82,9 @@ class ExactDecimalField(models.DecimalField):
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Decimal | None:
         if value is None:
             return None
-        if isinstance(value, Decimal):
-            return value
-        try:
-            return Decimal(str(value))
-        except InvalidOperation as exc:  # pragma: no cover - only corrupt rows get here
-            raise exceptions.ValidationError(f"stored value {value!r} is not a decimal") from exc
+        if not isinstance(value, Decimal):
+            try:
+                value = Decimal(str(value))
+            except InvalidOperation as exc:  # pragma: no cover - only corrupt rows get here
+                raise exceptions.ValidationError(f"stored value {value!r} is not a decimal") from exc
+        return trim(value)

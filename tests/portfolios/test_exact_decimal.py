@@ -46,6 +46,14 @@ def test_plain_decimalfield_would_lose_digits_on_sqlite() -> None:
     assert Decimal(str(lossy)) != VALUES[0]
 
 
+@pytest.mark.django_db
+def test_read_back_without_storage_zeros() -> None:
+    """Values read back carry no padding from the column's 18 places, so messages and exports read well."""
+    tx = TransactionFactory(quantity=Decimal("5"), unit_price=Decimal("0.50"), fee=Decimal("1E+15"))
+    fresh = Transaction.objects.get(pk=tx.pk)
+    assert (str(fresh.quantity), str(fresh.unit_price), str(fresh.fee)) == ("5", "0.5", "1000000000000000")
+
+
 def test_canonical_text_is_fixed_point() -> None:
     assert canonical(Decimal("1E+15")) == "1000000000000000.000000000000000000"
     assert canonical(Decimal("-0.5")) == "-0.500000000000000000"
