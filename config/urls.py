@@ -1,8 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from portfolios import views_auth
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("portfolios.api.urls")),
+    # Our login (shows the demo credentials) and sign-up first; Django's auth views for the rest.
+    path("accounts/login/", views_auth.LoginView.as_view(), name="login"),
+    path("accounts/signup/", views_auth.signup, name="signup"),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("", include("portfolios.urls")),
 ]

@@ -1,1 +1,190 @@
-"""Celery tasks for large ledger imports (run with a progress record)."""
+"""CSV ledger imports kept as ImportJob rows: a dry run for the preview, then the confirmed import.
+
+Small files run inline in the request; large ones run in the Celery task `import_ledger_job`, which the
+upload and confirm pages poll through the job row. Either way `ledger_import` does the work in one
+database transaction, so a failed import saves nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import time
+from datetime import timedelta
+from typing import Any
+
+from celery import shared_task
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from portfolios.forms import tidy_numbers
+from portfolios.importing import ImportSummary, LedgerImportError, ledger_import
+from portfolios.models import ImportJob, User
+
+logger = logging.getLogger("lotwise.imports")
+
+# Above this many rows the import (and its preview) runs in a worker with a progress page.
+LARGE_IMPORT_ROWS = 2000
+# A job left "running" this long was lost with its worker (its transaction rolled back): run it again.
+STALE_RUNNING = timedelta(minutes=30)
+PREVIEW_ROWS = 20
+Status = ImportJob.Status
+
+
+def count_rows(content: str) -> int:
+    """Data rows as the importer sees them (csv.DictReader skips empty lines)."""
+    rows = sum(1 for row in csv.reader(io.StringIO(content)) if row)
+    return max(rows - 1, 0)
+
+
+def import_job_create(
+    *, user: User, content: str, portfolio_name: str, basis_method: str, filename: str = ""
+) -> ImportJob:
+    """Keep the upload and start its preview (a dry run): inline when small, else in a worker."""
+    rows = count_rows(content)
+    job = ImportJob.objects.create(
+        owner=user,
+        portfolio_name=portfolio_name,
+        basis_method=basis_method,
+        filename=filename[:255],
+        content=content,
+        row_count=rows,
+        run_in_background=rows > LARGE_IMPORT_ROWS,
+    )
+    _start(job)
+    job.refresh_from_db()
+    return job
+
+
+def import_job_confirm(*, job: ImportJob) -> ImportJob:
+    """Import the stored file for real. Only a finished, error-free preview can be confirmed, once."""
+    claimed = ImportJob.objects.filter(pk=job.pk, confirmed=False, status=Status.DONE, error_count=0).update(
+        confirmed=True, status=Status.QUEUED, progress=0, updated_at=timezone.now()
+    )
+    if not claimed:
+        raise ValidationError(
+            "This import cannot be confirmed: its preview has errors, is not finished, or it ran already."
+        )
+    job.refresh_from_db()
+    _start(job)
+    job.refresh_from_db()
+    return job
+
+
+def _start(job: ImportJob) -> None:
+    if job.run_in_background:
+        transaction.on_commit(lambda: import_ledger_job.delay(job.pk))
+    else:
+        import_job_run(job_id=job.pk)
+
+
+def import_job_run(*, job_id: int) -> ImportJob | None:
+    """Run the job's current phase (preview or import). Returns None when another run has it already."""
+    stale = timezone.now() - STALE_RUNNING
+    claimed = (
+        ImportJob.objects.filter(pk=job_id)
+        .filter(Q(status=Status.QUEUED) | Q(status=Status.RUNNING, updated_at__lt=stale))
+        .update(status=Status.RUNNING, progress=5, updated_at=timezone.now())
+    )
+    if not claimed:
+        return None
+    job = ImportJob.objects.select_related("owner").get(pk=job_id)
+    dry_run = not job.confirmed
+    started = time.monotonic()
+    try:
+        summary = ledger_import(
+            user=job.owner,
+            file=io.StringIO(job.content),
+            portfolio_name=job.portfolio_name,
+            basis_method=job.basis_method,
+            dry_run=dry_run,
+        )
+    except LedgerImportError as exc:
+        _fail(
+            job, [{"line": e.line, "field": e.field, "message": tidy_numbers(e.message)} for e in exc.errors]
+        )
+    except ValidationError as exc:
+        _fail(job, [{"line": 0, "field": "portfolio", "message": m} for m in exc.messages])
+    except Exception:
+        logger.exception("import job %s failed", job_id)
+        _fail(
+            job,
+            [{"line": 0, "field": "import", "message": "Unexpected error; nothing was saved. Try again."}],
+        )
+    else:
+        job.summary = _summary_json(summary, job=job, seconds=time.monotonic() - started)
+        job.status, job.progress, job.errors, job.error_count = Status.DONE, 100, [], 0
+        if not dry_run:
+            job.portfolio = summary.portfolio
+        job.save(
+            update_fields=[
+                "summary",
+                "status",
+                "progress",
+                "errors",
+                "error_count",
+                "portfolio",
+                "updated_at",
+            ]
+        )
+    return job
+
+
+def _fail(job: ImportJob, errors: list[dict[str, Any]]) -> None:
+    job.status, job.progress = Status.FAILED, 100
+    job.errors = errors[: ImportJob.ERRORS_KEPT]
+    job.error_count = len(errors)
+    job.save(update_fields=["status", "progress", "errors", "error_count", "updated_at"])
+
+
+def _summary_json(summary: ImportSummary, *, job: ImportJob, seconds: float) -> dict[str, Any]:
+    shown = summary.preview[:PREVIEW_ROWS]
+    raw = _raw_rows(job.content, lines={int(row["line"]) for row in shown})
+    preview = [
+        {
+            **row,
+            **{
+                k: raw.get(int(row["line"]), {}).get(k, "").strip()
+                for k in ("timestamp", "unit_price", "fee")
+            },
+        }
+        for row in shown
+    ]
+    return {
+        "portfolio": summary.portfolio.name,
+        "portfolio_id": summary.portfolio.pk if not summary.dry_run else None,
+        "rows": summary.rows,
+        "new": summary.created,
+        "duplicates": summary.duplicates,
+        "accounts_created": list(summary.accounts_created),
+        "assets_created": list(summary.assets_created),
+        "lots": summary.recompute.lots if summary.recompute else None,
+        "preview": preview,
+        "seconds": round(seconds, 2),
+    }
+
+
+def _raw_rows(content: str, *, lines: set[int]) -> dict[int, dict[str, str]]:
+    """The file's rows at these line numbers, numbered as the importer numbers them (header is line 1)."""
+    reader = csv.DictReader(io.StringIO(content))
+    if reader.fieldnames:
+        reader.fieldnames = [h.strip() for h in reader.fieldnames]
+    out: dict[int, dict[str, str]] = {}
+    last = max(lines, default=0)
+    for i, row in enumerate(reader):
+        line = i + 2
+        if line > last:
+            break
+        if line in lines:
+            out[line] = {k: v or "" for k, v in row.items() if isinstance(k, str)}
+    return out
+
+
+@shared_task(name="portfolios.import_tasks.import_ledger_job", acks_late=True)  # type: ignore[untyped-decorator]
+def import_ledger_job(job_id: int) -> str:
+    """Run an ImportJob's preview or confirmed import. Idempotent: a finished or claimed job is left alone."""
+    job = import_job_run(job_id=job_id)
+    return job.status if job is not None else "skipped"

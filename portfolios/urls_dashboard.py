@@ -1,3 +1,17 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from portfolios import views_dashboard as views
+
+urlpatterns: list[URLPattern] = [
+    path("", views.home, name="home"),
+    path("portfolios/new/", views.portfolio_create, name="portfolio_create"),
+    path("portfolios/<int:portfolio_id>/", views.dashboard, name="dashboard"),
+    path("portfolios/<int:portfolio_id>/accounts/", views.account_list, name="account_list"),
+    path(
+        "portfolios/<int:portfolio_id>/accounts/<int:account_id>/",
+        views.account_detail,
+        name="account_detail",
+    ),
+    path("portfolios/<int:portfolio_id>/lots/", views.lot_list, name="lot_list"),
+    path("portfolios/<int:portfolio_id>/realized/", views.realized, name="realized"),
+]

@@ -1,3 +1,4 @@
+from .imports import ImportJob
 from .ledger import (
     Account,
     Asset,
@@ -18,6 +19,7 @@ __all__ = [
     "Asset",
     "AssetClass",
     "BasisMethod",
+    "ImportJob",
     "LotPick",
     "Portfolio",
     "PortfolioSnapshot",

@@ -1,0 +1,415 @@
+"""Forms of the ledger pages. They parse input into the service's data classes; the rules live in services."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from portfolios.models import Account, Asset, Portfolio, Transaction, TransactionType
+from portfolios.models.ledger import REQUIRED_FIELDS, TYPE_FIELDS, BasisMethod
+from portfolios.services import TransactionData
+
+# The inputs whose presence depends on the type (TYPE_FIELDS); account, timestamp and notes are always there.
+TYPED_FIELDS = (
+    "asset",
+    "quantity",
+    "unit_price",
+    "fee",
+    "counter_asset",
+    "counter_quantity",
+    "to_account",
+    "acquired_at",
+    "cost_basis",
+)
+# Sales where the owner may name the lots sold (specific identification).
+LOT_PICK_TYPES = frozenset({TransactionType.SELL, TransactionType.TRADE})
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
+def exact_text(value: Decimal | None) -> str:
+    """Fixed-point text without trailing zeros and never in exponent form: 1.500 -> "1.5", 1E+2 -> "100"."""
+    if value is None:
+        return ""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def grouped_text(value: Decimal | None) -> str:
+    """exact_text with thousands separators, for reading: 1234567.125 -> "1,234,567.125"."""
+    if value is None:
+        return ""
+    text = format(value, ",f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+_PADDED = re.compile(r"(?<![\d.])(\d+)\.(\d*?)0+(?![\d.])")
+
+
+def tidy_numbers(message: str) -> str:
+    """Trailing zeros off the decimals in a message: "5.000000000000000000 BTC" -> "5 BTC"."""
+    return _PADDED.sub(lambda m: f"{m[1]}.{m[2]}" if m[2] else m[1], message)
+
+
+class ExactDecimalFormField(forms.CharField):
+    """A decimal typed as text: exact (no float, no browser rounding), any number of places.
+
+    Range and precision rules (positive, at most 18 places) are the service's, reported on this field.
+    """
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"})
+
+    MAX_CHARS = 80
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
+        text = (super().to_python(value) or "").strip()
+        if not text:
+            return None
+        if len(text) > self.MAX_CHARS:
+            raise ValidationError(
+                f"Too long for a number (at most {self.MAX_CHARS} characters).", code="invalid"
+            )
+        if _THOUSANDS.fullmatch(text):
+            text = text.replace(",", "")
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValidationError(
+                "%(value)s is not a number; use digits and a dot for decimals (e.g. 0.125).",
+                code="invalid",
+                params={"value": repr(text)},
+            ) from None
+        if not number.is_finite():
+            raise ValidationError("Enter a finite number.", code="invalid")
+        return number
+
+    def prepare_value(self, value: Any) -> Any:
+        return exact_text(value) if isinstance(value, Decimal) else value
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and time typed in the owner's time zone, cleaned to an aware datetime (stored as UTC)."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S")
+
+    def __init__(self, *, tz: tzinfo = UTC, **kwargs: Any) -> None:
+        self.tz = tz
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> datetime | None:
+        # Django interprets a naive input in the current time zone and refuses times that do not exist
+        # or happen twice at a DST change; the owner's zone is the one that counts here.
+        with timezone.override(self.tz):
+            return super().to_python(value)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, datetime) and timezone.is_aware(value):
+            return value.astimezone(self.tz).replace(tzinfo=None)
+        return value
+
+
+@dataclass(frozen=True)
+class LotOption:
+    """An open lot (all open pieces from one acquisition) that a sale may name."""
+
+    origin_id: int
+    account_id: int
+    account: str
+    asset_id: int
+    asset: str
+    acquired: date | None
+    quantity: Decimal
+    basis: Decimal
+
+    @property
+    def quantity_text(self) -> str:
+        return exact_text(self.quantity)
+
+
+class LotPicksWidget(forms.Widget):
+    """Quantities typed next to each listed lot, posted as `<name>_<origin id>`; the page lays out the rows."""
+
+    def value_from_datadict(self, data: Mapping[str, Any], files: Any, name: str) -> dict[int, str]:
+        prefix = f"{name}_"
+        picked: dict[int, str] = {}
+        for key in data:
+            if not key.startswith(prefix):
+                continue
+            text = str(data.get(key) or "").strip()
+            suffix = key[len(prefix) :]
+            if text and suffix.isdigit():
+                picked[int(suffix)] = text
+        return picked
+
+    def value_omitted_from_data(self, data: Mapping[str, Any], files: Any, name: str) -> bool:
+        return False
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:  # pragma: no cover - the page template lays out the rows
+        return SafeString("")
+
+
+class LotPicksField(forms.Field):
+    """Specific identification: {origin transaction id: quantity} -> ((origin id, Decimal), ...)."""
+
+    widget = LotPicksWidget
+
+    def __init__(self, *, options: Sequence[LotOption] = (), **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.options = list(options)
+
+    def to_python(self, value: Any) -> tuple[tuple[int, Decimal], ...]:
+        if not value:
+            return ()
+        known = {o.origin_id for o in self.options}
+        picks: list[tuple[int, Decimal]] = []
+        errors: list[ValidationError] = []
+        for origin, text in sorted(dict(value).items()):
+            if origin not in known:
+                errors.append(
+                    ValidationError(
+                        f"The lot bought in transaction #{origin} is not an open lot of this account and asset."
+                    )
+                )
+                continue
+            try:
+                qty = Decimal(text.replace(",", "") if _THOUSANDS.fullmatch(text) else text)
+            except InvalidOperation:
+                errors.append(ValidationError(f"Lot #{origin}: {text!r} is not a number."))
+                continue
+            if not qty.is_finite():
+                errors.append(ValidationError(f"Lot #{origin}: {text!r} is not a number."))
+                continue
+            picks.append((origin, qty))
+        if errors:
+            raise ValidationError(errors)
+        return tuple(picks)
+
+
+class TransactionForm(forms.Form):
+    """One form per transaction type: only the inputs that type uses (TYPE_FIELDS) are fields."""
+
+    account = forms.ModelChoiceField(queryset=Account.objects.none(), empty_label=None)
+    timestamp = LocalDateTimeField(label="Date and time")
+    asset = forms.ModelChoiceField(queryset=Asset.objects.none(), required=False)
+    quantity = ExactDecimalFormField()
+    unit_price = ExactDecimalFormField(
+        required=False, label="Unit price (USD)", help_text="Fair value per unit."
+    )
+    fee = ExactDecimalFormField(required=False, label="Fee (USD)")
+    counter_asset = forms.ModelChoiceField(
+        queryset=Asset.objects.none(), required=False, label="Received asset", help_text="The asset bought."
+    )
+    counter_quantity = ExactDecimalFormField(required=False, label="Received quantity")
+    to_account = forms.ModelChoiceField(queryset=Account.objects.none(), required=False, label="To account")
+    acquired_at = forms.DateField(
+        required=False,
+        label="Donor's acquisition date",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    cost_basis = ExactDecimalFormField(required=False, label="Donor's cost basis (USD)")
+    lot_picks = LotPicksField(label="Lots sold (specific identification)")
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(
+        self,
+        *args: Any,
+        portfolio: Portfolio,
+        tx_type: str,
+        tz: tzinfo | None = None,
+        lot_options: Sequence[LotOption] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.tx_type = TransactionType(tx_type)
+        self.tz = tz or UTC
+        wanted = TYPE_FIELDS[self.tx_type]
+        required = REQUIRED_FIELDS[self.tx_type]
+        for name in TYPED_FIELDS:
+            if name not in wanted:
+                del self.fields[name]
+            elif name in required:
+                # The browser's hint only: whether a value is required is the service's rule.
+                self.fields[name].widget.attrs["required"] = True
+        if self.tx_type not in LOT_PICK_TYPES:
+            del self.fields["lot_picks"]
+        else:
+            self.fields["lot_picks"].options = list(lot_options)  # type: ignore[attr-defined]
+        accounts = Account.objects.filter(portfolio=portfolio).order_by("name", "id")
+        assets = Asset.objects.order_by("symbol")
+        self.fields["account"].queryset = accounts  # type: ignore[attr-defined]
+        for name, queryset in (("asset", assets), ("counter_asset", assets), ("to_account", accounts)):
+            if name in self.fields:
+                self.fields[name].queryset = queryset  # type: ignore[attr-defined]
+        timestamp = self.fields["timestamp"]
+        assert isinstance(timestamp, LocalDateTimeField)
+        timestamp.tz = self.tz
+        timestamp.help_text = f"In your time zone, {self.tz}."
+
+    @property
+    def lot_options(self) -> list[LotOption]:
+        field = self.fields.get("lot_picks")
+        return field.options if isinstance(field, LotPicksField) else []
+
+    def lot_rows(self) -> list[tuple[LotOption, str]]:
+        """Each listed lot with the quantity typed (or stored) for it."""
+        if "lot_picks" not in self.fields:
+            return []
+        value = self["lot_picks"].value()
+        typed: dict[int, str] = {}
+        if isinstance(value, dict):
+            typed = {int(k): str(v) for k, v in value.items()}
+        elif value:
+            typed = {int(o): exact_text(q) for o, q in value}
+        return [(o, typed.get(o.origin_id, "")) for o in self.lot_options]
+
+    def to_data(self, *, external_id: str = "") -> TransactionData:
+        c = self.cleaned_data
+        return TransactionData(
+            account=c["account"],
+            type=self.tx_type,
+            timestamp=c["timestamp"],
+            quantity=c["quantity"],
+            asset=c.get("asset"),
+            unit_price=c.get("unit_price"),
+            fee=c.get("fee") or Decimal(0),
+            counter_asset=c.get("counter_asset"),
+            counter_quantity=c.get("counter_quantity"),
+            to_account=c.get("to_account"),
+            acquired_at=c.get("acquired_at"),
+            cost_basis=c.get("cost_basis"),
+            external_id=external_id,
+            notes=c.get("notes", ""),
+            lot_picks=c.get("lot_picks") or (),
+        )
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Put the service's errors on the fields they name; the rest above the form."""
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, [tidy_numbers(m) for m in exc.messages])
+            return
+        for name, errors in exc.error_dict.items():
+            messages = [tidy_numbers(m) for e in errors for m in e.messages]
+            if name in self.fields:
+                self.add_error(name, messages)
+            else:
+                label = name.replace("_", " ").capitalize()
+                self.add_error(None, [f"{label}: {m}" for m in messages])
+
+
+def transaction_initial(tx: Transaction, picks: Sequence[tuple[int, Decimal]]) -> dict[str, Any]:
+    initial: dict[str, Any] = {name: getattr(tx, name) for name in TYPED_FIELDS}
+    initial.update(account=tx.account, timestamp=tx.timestamp, notes=tx.notes, lot_picks=tuple(picks))
+    if not tx.fee:
+        initial["fee"] = None
+    return initial
+
+
+class TransactionTypeForm(forms.Form):
+    type = forms.ChoiceField(choices=TransactionType.choices, label="Type")
+
+
+class TransactionFilterForm(forms.Form):
+    account = forms.ModelChoiceField(
+        queryset=Account.objects.none(), required=False, empty_label="All accounts"
+    )
+    asset = forms.ModelChoiceField(queryset=Asset.objects.none(), required=False, empty_label="All assets")
+    type = forms.ChoiceField(choices=[("", "All types"), *TransactionType.choices], required=False)
+    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, portfolio: Portfolio, tz: tzinfo | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tz = tz or UTC
+        self.fields["account"].queryset = Account.objects.filter(portfolio=portfolio)  # type: ignore[attr-defined]
+        ledger = Transaction.objects.filter(portfolio=portfolio)
+        used = Q(pk__in=ledger.values("asset_id")) | Q(pk__in=ledger.values("counter_asset_id"))
+        self.fields["asset"].queryset = Asset.objects.filter(used)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
+
+    def utc_range(self) -> tuple[datetime | None, datetime | None]:
+        """[start, end) in UTC covering the chosen dates in the owner's time zone (both inclusive)."""
+        start, end = self.cleaned_data.get("date_from"), self.cleaned_data.get("date_to")
+
+        def midnight(day: date) -> datetime:
+            return datetime.combine(day, time(0), tzinfo=self.tz).astimezone(UTC)
+
+        return (
+            midnight(start) if start else None,
+            midnight(end + timedelta(days=1)) if end else None,
+        )
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="The Lotwise CSV format (UTF-8), at most 20 MB.")
+    portfolio = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Portfolio")
+    new_portfolio = forms.CharField(
+        required=False, max_length=100, label="…or a new portfolio named", help_text="Created on import."
+    )
+    basis_method = forms.ChoiceField(
+        choices=BasisMethod.choices,
+        initial=BasisMethod.FIFO,
+        label="Basis method for new accounts",
+        help_text="Accounts the file names that do not exist yet are created taxable with this method.",
+    )
+
+    def __init__(self, *args: Any, portfolios: Sequence[Portfolio], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.portfolios = {p.pk: p for p in portfolios}
+        choices = [(p.pk, p.name) for p in portfolios]
+        self.fields["portfolio"].choices = [("", "— new portfolio —"), *choices]  # type: ignore[attr-defined]
+        if portfolios:
+            self.fields["portfolio"].initial = portfolios[0].pk
+        else:
+            self.fields["new_portfolio"].initial = "Main"
+
+    def clean_file(self) -> str:
+        upload: UploadedFile = self.cleaned_data["file"]
+        if upload.size and upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError("The file is larger than 20 MB; split it into several imports.")
+        raw = upload.read()
+        try:
+            text: str = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError("The file is not UTF-8 text; save it as CSV (UTF-8).") from None
+        if "\x00" in text:
+            raise ValidationError("The file is not a text CSV file.")
+        self.filename = upload.name or ""
+        return text
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        chosen = cleaned.get("portfolio")
+        new_name = (cleaned.get("new_portfolio") or "").strip()
+        if chosen is not None and chosen not in self.portfolios:
+            self.add_error("portfolio", "Choose one of your portfolios.")
+        elif chosen is not None and new_name:
+            self.add_error("new_portfolio", "Either choose a portfolio or name a new one, not both.")
+        elif chosen is None and not new_name:
+            self.add_error("new_portfolio", "Name the new portfolio (or choose an existing one).")
+        else:
+            cleaned["portfolio_name"] = self.portfolios[chosen].name if chosen is not None else new_name
+        return cleaned

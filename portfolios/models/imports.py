@@ -1,0 +1,60 @@
+"""A CSV ledger import kept server-side between preview and confirmation, with its progress."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from .ledger import BasisMethod
+
+
+class ImportJob(models.Model):
+    """One uploaded file. The file content is stored here so confirming never trusts a second upload.
+
+    A job runs twice: first as a dry run (the preview), then, once confirmed, for real. `confirmed` tells
+    which of the two `status`, `progress`, `errors` and `summary` describe.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs")
+    portfolio_name = models.CharField(max_length=100)
+    basis_method = models.CharField(max_length=16, choices=BasisMethod.choices, default=BasisMethod.FIFO)
+    filename = models.CharField(max_length=255, blank=True)
+    content = models.TextField()
+    row_count = models.PositiveIntegerField(default=0)
+    run_in_background = models.BooleanField(default=False)
+    confirmed = models.BooleanField(default=False)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    # [{"line": 3, "field": "quantity", "message": "..."}], at most ERRORS_KEPT of them.
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)
+    portfolio = models.ForeignKey(
+        "portfolios.Portfolio", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    ERRORS_KEPT = 500
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="importjob_owner_recent")]
+
+    def __str__(self) -> str:
+        phase = "import" if self.confirmed else "preview"
+        return f"{self.filename or 'upload'} ({phase}, {self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def can_confirm(self) -> bool:
+        return not self.confirmed and self.status == self.Status.DONE and not self.error_count

@@ -1,0 +1,200 @@
+"""The read side of a portfolio: dashboard, accounts, open lots, realized gains.
+
+Every page reads what the workers computed (snapshot, lots) and says when it was computed; none runs the
+tax engine. Every object is looked up through its owner, so another user's ids are a 404.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from portfolios import charts, selectors
+from portfolios.models import Account, Portfolio, User
+from portfolios.services import portfolio_for_user
+
+LOTS_PER_PAGE = 100
+# (sort key, header, numeric) for the open-lots table; keys are selectors.LOT_SORTS.
+LOT_COLUMNS = [
+    ("acquired", "Acquired", False),
+    ("symbol", "Asset", False),
+    ("account", "Account", False),
+    ("quantity", "Quantity", True),
+    ("basis", "Cost basis", True),
+    ("value", "Value", True),
+    ("unrealized", "Unrealized", True),
+    ("term", "Term", False),
+    ("days", "Days to long-term", True),
+]
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _get_portfolio_for_user(request: HttpRequest, portfolio_id: int) -> Portfolio:
+    # select_related: every page prints the ledger status, so it comes with the portfolio.
+    return get_object_or_404(
+        Portfolio.objects.select_related("ledger_status"), pk=portfolio_id, owner=_user(request)
+    )
+
+
+def _get_account_for_user(request: HttpRequest, portfolio_id: int, account_id: int) -> Account:
+    return get_object_or_404(
+        Account.objects.select_related("portfolio", "portfolio__ledger_status"),
+        pk=account_id,
+        portfolio_id=portfolio_id,
+        portfolio__owner=_user(request),
+    )
+
+
+def _today(request: HttpRequest) -> date:
+    # Holding periods count in the owner's calendar, not the server's.
+    return timezone.now().astimezone(_user(request).tzinfo).date()
+
+
+def _status(portfolio: Portfolio, prices: selectors.SnapshotPrices) -> dict[str, Any]:
+    return {"ledger_status": selectors.ledger_status_of(portfolio), "snap": prices}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    first = selectors.portfolio_first(user=_user(request))
+    if first is not None:
+        return redirect("portfolios:dashboard", portfolio_id=first.pk)
+    return render(request, "portfolios/empty.html")
+
+
+@require_POST
+def portfolio_create(request: HttpRequest) -> HttpResponse:
+    name = request.POST.get("name", "").strip()
+    if not name or len(name) > 100:
+        messages.error(request, "Give the portfolio a name of 1 to 100 characters.")
+        return redirect("portfolios:home")
+    portfolio = portfolio_for_user(user=_user(request), name=name)
+    return redirect("portfolios:dashboard", portfolio_id=portfolio.pk)
+
+
+def dashboard(request: HttpRequest, portfolio_id: int) -> HttpResponse:
+    portfolio = _get_portfolio_for_user(request, portfolio_id)
+    board = selectors.dashboard_get(portfolio=portfolio, user=_user(request), today=_today(request))
+    data = board.data
+    assets = [a for a in data.get("assets") or () if a.get("target_weight") is not None or a.get("weight")]
+    ctx: dict[str, Any] = {
+        "portfolio": portfolio,
+        "board": board,
+        "data": data,
+        "assets": data.get("assets") or [],
+        "allocation_assets": assets,
+        "outside_band": [a for a in assets if a.get("outside_band")],
+        "has_lots": bool(data.get("lots")),
+        "income_months": list(reversed((data.get("income") or {}).get("by_month") or []))[:24],
+        "value_table": _month_ends(board.value_points)[-24:][::-1],
+        **_status(portfolio, selectors.snapshot_prices_from(board.snapshot)),
+    }
+    if board.snapshot is not None:
+        ctx["figures"] = {
+            "allocation": charts.allocation_figure(assets),
+            "value": charts.value_figure(board.value_points),
+            "lots": charts.lots_figure(data.get("lots") or ()),
+            "income": charts.income_figure(data.get("income")),
+        }
+    return render(request, "portfolios/dashboard.html", ctx)
+
+
+def _month_ends(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The last value point of each month: the value chart's table alternative."""
+    by_month: dict[str, dict[str, Any]] = {}
+    for p in points:
+        by_month[p["date"][:7]] = p
+    return list(by_month.values())
+
+
+def account_list(request: HttpRequest, portfolio_id: int) -> HttpResponse:
+    portfolio = _get_portfolio_for_user(request, portfolio_id)
+    prices = selectors.snapshot_prices(portfolio=portfolio)
+    rows = selectors.accounts_list(portfolio=portfolio, prices=prices, today=_today(request))
+    totals = selectors.LotTotals()
+    for row in rows:
+        for name in (
+            "count",
+            "basis",
+            "value",
+            "unrealized",
+            "unrealized_short",
+            "unrealized_long",
+            "unpriced",
+        ):
+            setattr(totals, name, getattr(totals, name) + getattr(row.totals, name))
+    ctx = {"portfolio": portfolio, "rows": rows, "totals": totals, **_status(portfolio, prices)}
+    return render(request, "portfolios/account_list.html", ctx)
+
+
+def account_detail(request: HttpRequest, portfolio_id: int, account_id: int) -> HttpResponse:
+    account = _get_account_for_user(request, portfolio_id, account_id)
+    portfolio = account.portfolio
+    prices = selectors.snapshot_prices(portfolio=portfolio)
+    row, table = selectors.account_detail(
+        account=account, prices=prices, today=_today(request), sort=request.GET.get("sort", "")
+    )
+    ctx = {
+        "portfolio": portfolio,
+        "account": account,
+        "row": row,
+        "table": table,
+        "sort": table.sort,
+        "page": Paginator(table.rows, LOTS_PER_PAGE).get_page(request.GET.get("page")),
+        "show_account": False,
+        "sort_columns": LOT_COLUMNS,
+        **_status(portfolio, prices),
+    }
+    return render(request, "portfolios/account_detail.html", ctx)
+
+
+def lot_list(request: HttpRequest, portfolio_id: int) -> HttpResponse:
+    portfolio = _get_portfolio_for_user(request, portfolio_id)
+    prices = selectors.snapshot_prices(portfolio=portfolio)
+    table = selectors.lots_list(
+        portfolio=portfolio, prices=prices, today=_today(request), sort=request.GET.get("sort", "")
+    )
+    ctx = {
+        "portfolio": portfolio,
+        "table": table,
+        "sort": table.sort,
+        "page": Paginator(table.rows, LOTS_PER_PAGE).get_page(request.GET.get("page")),
+        "show_account": True,
+        "sort_columns": LOT_COLUMNS,
+        **_status(portfolio, prices),
+    }
+    return render(request, "portfolios/lot_list.html", ctx)
+
+
+def realized(request: HttpRequest, portfolio_id: int) -> HttpResponse:
+    portfolio = _get_portfolio_for_user(request, portfolio_id)
+    this_year = _today(request).year
+    years = selectors.realized_years(portfolio=portfolio)
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        year = years[0] if years else this_year
+    if not 1900 <= year <= 9999:
+        year = this_year
+    summary = selectors.realized_get(portfolio=portfolio, year=year)
+    choices = sorted({*years, this_year, year}, reverse=True)
+    ctx = {
+        "portfolio": portfolio,
+        "year": year,
+        "years": choices,
+        "summary": summary,
+        "total_gain": summary.short_term.gain + summary.long_term.gain,
+        "ledger_status": selectors.ledger_status_of(portfolio),
+        "self_url": reverse("portfolios:realized", args=[portfolio.pk]),
+    }
+    return render(request, "portfolios/realized.html", ctx)

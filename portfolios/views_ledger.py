@@ -1,0 +1,351 @@
+"""Ledger pages: the transaction list, a form per transaction type, delete, and the CSV import."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, tzinfo
+from decimal import Decimal
+from typing import Any, cast
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from portfolios import services
+from portfolios.forms import (
+    LOT_PICK_TYPES,
+    ImportUploadForm,
+    LotOption,
+    TransactionFilterForm,
+    TransactionForm,
+    TransactionTypeForm,
+    grouped_text,
+    tidy_numbers,
+    transaction_initial,
+)
+from portfolios.import_tasks import import_job_confirm, import_job_create
+from portfolios.models import ImportJob, LotPick, Portfolio, Transaction, TransactionType, User
+from taxes.models import TaxLot
+
+PAGE_SIZE = 50
+# Without a chosen account and asset a sale lists every open lot of the portfolio; keep the page bounded.
+MAX_LOT_OPTIONS = 300
+
+
+def _user(request: HttpRequest) -> User:
+    # LoginRequiredMiddleware lets only authenticated users reach these views.
+    return cast(User, request.user)
+
+
+def _tz(request: HttpRequest) -> tzinfo:
+    try:
+        return _user(request).tzinfo
+    except (KeyError, ValueError):
+        return UTC
+
+
+def _get_portfolio_for_user(request: HttpRequest, portfolio_id: int) -> Portfolio:
+    return get_object_or_404(Portfolio, pk=portfolio_id, owner=_user(request))
+
+
+def _get_transaction_for_user(request: HttpRequest, portfolio_id: int, tx_id: int) -> Transaction:
+    txs = Transaction.objects.select_related("portfolio", "account", "asset", "counter_asset", "to_account")
+    return get_object_or_404(txs, pk=tx_id, portfolio_id=portfolio_id, portfolio__owner=_user(request))
+
+
+def _get_job_for_user(request: HttpRequest, job_id: int) -> ImportJob:
+    # The file can be megabytes; pages about the job never need it.
+    return get_object_or_404(ImportJob.objects.defer("content"), pk=job_id, owner=_user(request))
+
+
+def _chosen_type(request: HttpRequest) -> str | None:
+    value = request.POST.get("type") or request.GET.get("type") or ""
+    return value if value in TransactionType.values else None
+
+
+def _int(value: Any) -> int | None:
+    text = str(getattr(value, "pk", value) or "")
+    return int(text) if text.isdigit() else None
+
+
+def _lot_options(
+    *,
+    portfolio: Portfolio,
+    account_id: int | None,
+    asset_id: int | None,
+    tz: tzinfo,
+    tx: Transaction | None = None,
+) -> list[LotOption]:
+    """Open lots a sale may name, one per acquisition (origin transaction), quantities summed exactly."""
+    lots = TaxLot.objects.filter(portfolio=portfolio).select_related("account", "asset")
+    if account_id and asset_id:
+        lots = lots.filter(account_id=account_id, asset_id=asset_id)
+    else:
+        lots = lots[:MAX_LOT_OPTIONS]
+    grouped: dict[tuple[int, int, int], list[TaxLot]] = defaultdict(list)
+    for lot in lots:
+        grouped[(lot.origin_id, lot.account_id, lot.asset_id)].append(lot)
+    options = {
+        origin: LotOption(
+            origin_id=origin,
+            account_id=account,
+            account=group[0].account.name,
+            asset_id=asset,
+            asset=group[0].asset.symbol,
+            acquired=min(lot.acquired for lot in group),
+            quantity=sum((lot.quantity for lot in group), Decimal(0)),
+            basis=sum((lot.basis for lot in group), Decimal(0)),
+        )
+        for (origin, account, asset), group in grouped.items()
+    }
+    if tx is not None:
+        # Lots this sale already took in full are no longer open, but stay pickable when editing it.
+        for pick in LotPick.objects.filter(transaction=tx).select_related("origin__account", "origin__asset"):
+            origin = pick.origin
+            if origin.pk not in options and origin.asset is not None:
+                options[origin.pk] = LotOption(
+                    origin_id=origin.pk,
+                    account_id=origin.account_id,
+                    account=origin.account.name,
+                    asset_id=origin.asset_id,  # type: ignore[arg-type]
+                    asset=origin.asset.symbol,
+                    acquired=origin.timestamp.astimezone(tz).date(),
+                    quantity=Decimal(0),
+                    basis=Decimal(0),
+                )
+    return sorted(
+        options.values(), key=lambda o: (o.account, o.asset, o.acquired or timezone.now().date(), o.origin_id)
+    )
+
+
+def _transaction_form(
+    request: HttpRequest,
+    *,
+    portfolio: Portfolio,
+    tx_type: str,
+    initial: dict[str, Any],
+    tx: Transaction | None = None,
+) -> TransactionForm:
+    data = request.POST if request.method == "POST" else None
+    options: list[LotOption] = []
+    if tx_type in LOT_PICK_TYPES:
+        source: Any = data if data is not None else initial
+        options = _lot_options(
+            portfolio=portfolio,
+            account_id=_int(source.get("account")),
+            asset_id=_int(source.get("asset")),
+            tz=_tz(request),
+            tx=tx,
+        )
+    return TransactionForm(
+        data, initial=initial, portfolio=portfolio, tx_type=tx_type, tz=_tz(request), lot_options=options
+    )
+
+
+def _form_context(
+    request: HttpRequest, portfolio: Portfolio, form: TransactionForm | None, **extra: Any
+) -> dict[str, Any]:
+    tx_type = form.tx_type if form else None
+    return {
+        "portfolio": portfolio,
+        "form": form,
+        "type_form": TransactionTypeForm(initial={"type": tx_type}),
+        "type_label": TransactionType(tx_type).label if tx_type else "",
+        "tz_name": str(_tz(request)),
+        "has_accounts": portfolio.accounts.exists(),
+        **extra,
+    }
+
+
+@require_GET
+def transaction_list(request: HttpRequest, portfolio_id: int) -> HttpResponse:
+    portfolio = _get_portfolio_for_user(request, portfolio_id)
+    tz = _tz(request)
+    filters = TransactionFilterForm(request.GET, portfolio=portfolio, tz=tz)
+    filters.is_valid()  # invalid filters are shown with their errors and ignored
+    c = filters.cleaned_data
+    txs: QuerySet[Transaction] = (
+        Transaction.objects.filter(portfolio=portfolio)
+        .select_related("account", "asset", "counter_asset", "to_account")
+        .order_by("-timestamp", "-id")
+    )
+    if c.get("account"):
+        txs = txs.filter(Q(account=c["account"]) | Q(to_account=c["account"]))
+    if c.get("asset"):
+        txs = txs.filter(Q(asset=c["asset"]) | Q(counter_asset=c["asset"]))
+    if c.get("type"):
+        txs = txs.filter(type=c["type"])
+    start, end = filters.utc_range()
+    if start:
+        txs = txs.filter(timestamp__gte=start)
+    if end:
+        txs = txs.filter(timestamp__lt=end)
+    page = Paginator(txs, PAGE_SIZE).get_page(request.GET.get("page"))
+    for tx in page.object_list:
+        # Exact, as entered: a ledger shows every one of the 18 places.
+        tx.quantity_text = grouped_text(tx.quantity)
+        tx.unit_price_text = grouped_text(tx.unit_price)
+        tx.counter_quantity_text = grouped_text(tx.counter_quantity)
+    filtered = any(c.get(name) for name in ("account", "asset", "type", "date_from", "date_to"))
+    return render(
+        request,
+        "portfolios/transactions/list.html",
+        {"portfolio": portfolio, "filters": filters, "page": page, "filtered": filtered, "tz_name": str(tz)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def transaction_add(request: HttpRequest, portfolio_id: int) -> HttpResponse:
+    portfolio = _get_portfolio_for_user(request, portfolio_id)
+    tx_type = _chosen_type(request)
+    if tx_type is None:
+        return render(request, "portfolios/transactions/form.html", _form_context(request, portfolio, None))
+    initial = {
+        "timestamp": timezone.now().replace(microsecond=0),
+        "account": _int(request.GET.get("account")),
+        "asset": _int(request.GET.get("asset")),
+    }
+    form = _transaction_form(request, portfolio=portfolio, tx_type=tx_type, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tx = services.transaction_record(portfolio=portfolio, data=form.to_data())
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"Recorded: {tx}. Lots are up to date.")
+            return redirect("portfolios:transaction_list", portfolio_id=portfolio.pk)
+    return render(request, "portfolios/transactions/form.html", _form_context(request, portfolio, form))
+
+
+@require_http_methods(["GET", "POST"])
+def transaction_edit(request: HttpRequest, portfolio_id: int, tx_id: int) -> HttpResponse:
+    tx = _get_transaction_for_user(request, portfolio_id, tx_id)
+    portfolio = tx.portfolio
+    tx_type = _chosen_type(request) or tx.type
+    picks = list(LotPick.objects.filter(transaction=tx).values_list("origin_id", "quantity"))
+    initial = transaction_initial(tx, picks)
+    original = str(tx)
+    form = _transaction_form(request, portfolio=portfolio, tx_type=tx_type, initial=initial, tx=tx)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.transaction_update(tx=tx, data=form.to_data(external_id=tx.external_id))
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"Saved: {tx}. Lots are up to date.")
+            return redirect("portfolios:transaction_list", portfolio_id=portfolio.pk)
+    context = _form_context(request, portfolio, form, tx_id=tx.pk, original=original)
+    return render(request, "portfolios/transactions/form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def transaction_delete(request: HttpRequest, portfolio_id: int, tx_id: int) -> HttpResponse:
+    tx = _get_transaction_for_user(request, portfolio_id, tx_id)
+    errors: list[str] = []
+    if request.method == "POST":
+        description = str(tx)
+        try:
+            services.transaction_delete(tx=tx)
+        except ValidationError as exc:
+            errors = [tidy_numbers(m) for m in exc.messages]
+        else:
+            messages.success(request, f"Deleted: {description}. Lots are up to date.")
+            return redirect("portfolios:transaction_list", portfolio_id=portfolio_id)
+    context = {
+        "portfolio": tx.portfolio,
+        "tx": tx,
+        "errors": errors,
+        "quantity_text": grouped_text(tx.quantity),
+        "unit_price_text": grouped_text(tx.unit_price),
+        "tz_name": str(_tz(request)),
+    }
+    return render(
+        request, "portfolios/transactions/confirm_delete.html", context, status=400 if errors else 200
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    portfolios = list(Portfolio.objects.filter(owner=user))
+    chosen = _int(request.GET.get("portfolio"))
+    initial = {"portfolio": chosen} if chosen in {p.pk for p in portfolios} else {}
+    data = request.POST if request.method == "POST" else None
+    files = request.FILES if request.method == "POST" else None
+    form = ImportUploadForm(data, files, initial=initial, portfolios=portfolios)
+    if request.method == "POST" and form.is_valid():
+        job = import_job_create(
+            user=user,
+            content=form.cleaned_data["file"],
+            portfolio_name=form.cleaned_data["portfolio_name"],
+            basis_method=form.cleaned_data["basis_method"],
+            filename=form.filename,
+        )
+        return redirect("portfolios:import_preview", job_id=job.pk)
+    recent = ImportJob.objects.filter(owner=user).defer("content", "summary", "errors")[:10]
+    # Coming from a portfolio's pages: keep its navigation.
+    portfolio = next((p for p in portfolios if p.pk == chosen), None)
+    context = {"form": form, "recent": recent, "portfolio": portfolio}
+    return render(request, "portfolios/imports/upload.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def import_preview(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The preview of an upload and its confirmation; while a worker runs it, a progress bar."""
+    job = _get_job_for_user(request, job_id)
+    if request.method == "POST":
+        try:
+            job = import_job_confirm(job=job)
+        except ValidationError as exc:
+            context = {"job": job, "refused": exc.messages, **_job_context(job)}
+            return render(request, "portfolios/imports/preview.html", context, status=400)
+        if job.confirmed and job.status == ImportJob.Status.DONE:
+            return redirect("portfolios:import_done", job_id=job.pk)
+        return redirect("portfolios:import_preview", job_id=job.pk)
+    if job.confirmed and job.status == ImportJob.Status.DONE:
+        return redirect("portfolios:import_done", job_id=job.pk)
+    return render(request, "portfolios/imports/preview.html", {"job": job, **_job_context(job)})
+
+
+def _job_context(job: ImportJob) -> dict[str, Any]:
+    summary = job.summary or {}
+    return {
+        "summary": summary,
+        "more_rows": max(int(summary.get("new") or 0) - len(summary.get("preview") or []), 0),
+        "more_errors": max(job.error_count - len(job.errors or []), 0),
+        "status_url": reverse("portfolios:import_status", kwargs={"job_id": job.pk}),
+    }
+
+
+@require_GET
+def import_status(request: HttpRequest, job_id: int) -> JsonResponse:
+    job = _get_job_for_user(request, job_id)
+    finished = job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED)
+    done_page = job.confirmed and job.status == ImportJob.Status.DONE
+    page = "portfolios:import_done" if done_page else "portfolios:import_preview"
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "progress": job.progress,
+            "confirmed": job.confirmed,
+            "finished": finished,
+            "error_count": job.error_count,
+            "next": reverse(page, kwargs={"job_id": job.pk}) if finished else None,
+        }
+    )
+
+
+@require_GET
+def import_done(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _get_job_for_user(request, job_id)
+    if not (job.confirmed and job.status == ImportJob.Status.DONE):
+        return redirect("portfolios:import_preview", job_id=job.pk)
+    context = {"job": job, "summary": job.summary or {}, "portfolio": job.portfolio}
+    return render(request, "portfolios/imports/done.html", context)
