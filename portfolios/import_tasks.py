@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from celery import shared_task
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -81,6 +82,17 @@ def _start(job: ImportJob) -> None:
         import_job_run(job_id=job.pk)
 
 
+def progress_key(job_id: int) -> str:
+    """Live progress goes through the cache: the import's own transaction is invisible until it commits."""
+    return f"lotwise:import-progress:{job_id}"
+
+
+def import_job_progress(job: ImportJob) -> int:
+    if job.status != ImportJob.Status.RUNNING:
+        return job.progress
+    return max(job.progress, int(cache.get(progress_key(job.pk)) or 0))
+
+
 def import_job_run(*, job_id: int) -> ImportJob | None:
     """Run the job's current phase (preview or import). Returns None when another run has it already."""
     stale = timezone.now() - STALE_RUNNING
@@ -101,6 +113,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
             portfolio_name=job.portfolio_name,
             basis_method=job.basis_method,
             dry_run=dry_run,
+            progress=lambda percent: cache.set(progress_key(job_id), percent, timeout=3600),
         )
     except LedgerImportError as exc:
         _fail(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -153,11 +154,13 @@ def ledger_import(
     portfolio_name: str | None = None,
     basis_method: str = BasisMethod.FIFO,
     dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     """Import a Lotwise CSV. All-or-nothing: any bad line raises LedgerImportError and nothing is saved.
 
     With dry_run the whole import (lot computation included) runs and is rolled back, so a preview
-    reports the same errors a real import would.
+    reports the same errors a real import would. `progress` is called with a percentage as stages finish
+    (it must not write to the database: the import's transaction is not visible until it commits).
     """
     if basis_method not in BasisMethod.values:
         raise LedgerImportError([LineError(0, "basis_method", f"Unknown basis method {basis_method!r}.")])
@@ -181,12 +184,16 @@ def ledger_import(
     summary = ImportSummary(portfolio=Portfolio(owner=user, name=portfolio_name or ""), dry_run=dry_run)
     try:
         with transaction.atomic():
-            summary = _import(user, raw_rows, portfolio_name, basis_method, dry_run)
+            summary = _import(user, raw_rows, portfolio_name, basis_method, dry_run, progress or _no_progress)
             if dry_run:
                 raise _DryRun
     except _DryRun:
         pass
     return summary
+
+
+def _no_progress(percent: int) -> None:
+    return None
 
 
 def _import(
@@ -195,6 +202,7 @@ def _import(
     portfolio_name: str | None,
     basis_method: str,
     dry_run: bool,
+    progress: Callable[[int], None],
 ) -> ImportSummary:
     portfolio = portfolio_for_user(user=user, name=portfolio_name)
     summary = ImportSummary(portfolio=portfolio, rows=len(raw_rows), dry_run=dry_run)
@@ -215,7 +223,10 @@ def _import(
         return assets[symbol]
 
     rows: list[_Row] = []
-    for line, raw in raw_rows:
+    step = max(len(raw_rows) // 10, 1000)
+    for index, (line, raw) in enumerate(raw_rows):
+        if index % step == 0:
+            progress(5 + 35 * index // max(len(raw_rows), 1))
         row = _Row(line=line, raw=raw)
         rows.append(row)
         before = len(errors)
@@ -344,7 +355,9 @@ def _import(
                 notes=d.notes,
             )
         )
+    progress(45)
     created = bulk_insert(Transaction, objs, need_ids=True)
+    progress(60)
     summary.created = len(created)
     line_of = {tx.pk: row.line for tx, row in zip(created, new_rows, strict=True)}
     _picks_create(portfolio=portfolio, rows=new_rows, created=created, errors=errors)
@@ -365,6 +378,7 @@ def _import(
         first = min((tx.timestamp, tx.pk) for tx in created)
         try:
             summary.recompute = portfolio_recompute(portfolio=portfolio, changed_from=first)
+            progress(95)
         except RecomputeError as exc:
             bad_line = line_of.get(exc.transaction_id or -1)
             if bad_line is None:

@@ -29,7 +29,7 @@ from portfolios.forms import (
     tidy_numbers,
     transaction_initial,
 )
-from portfolios.import_tasks import import_job_confirm, import_job_create
+from portfolios.import_tasks import import_job_confirm, import_job_create, import_job_progress
 from portfolios.models import ImportJob, LotPick, Portfolio, Transaction, TransactionType, User
 from taxes.models import TaxLot
 
@@ -333,7 +333,7 @@ def import_status(request: HttpRequest, job_id: int) -> JsonResponse:
         {
             "status": job.status,
             "status_label": job.get_status_display(),
-            "progress": job.progress,
+            "progress": import_job_progress(job),
             "confirmed": job.confirmed,
             "finished": finished,
             "error_count": job.error_count,

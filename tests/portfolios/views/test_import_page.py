@@ -368,3 +368,30 @@ def test_a_job_lost_with_its_worker_runs_again(owner, portfolio, queued) -> None
     assert import_ledger_job(job.pk) == "skipped"  # another worker may still have it
     ImportJob.objects.filter(pk=job.pk).update(updated_at=datetime.now(UTC) - import_tasks.STALE_RUNNING * 2)
     assert import_ledger_job(job.pk) == "done"
+
+
+def test_progress_is_reported_while_the_import_runs(logged_in, portfolio, queued, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Stages report progress through the cache, which the status view reads while the job is running."""
+    from portfolios import import_tasks, importing
+
+    text = large_file(LARGE_IMPORT_ROWS + 1)
+    upload(logged_in, text, portfolio=portfolio.pk)
+    job = ImportJob.objects.get()
+    seen: list[int] = []
+    real_import = importing.ledger_import
+
+    def spying_import(**kwargs):  # type: ignore[no-untyped-def]
+        report = kwargs["progress"]
+
+        def recording(percent: int) -> None:
+            report(percent)
+            seen.append(status(logged_in, job)["progress"])
+
+        return real_import(**{**kwargs, "progress": recording})
+
+    monkeypatch.setattr(import_tasks, "ledger_import", spying_import)
+    assert import_ledger_job(job.pk) == "done"
+    assert seen[0] == 5
+    assert seen == sorted(seen)
+    assert {45, 60, 95} <= set(seen)
+    assert status(logged_in, job)["progress"] == 100
