@@ -173,3 +173,20 @@ def test_password_reset_for_unknown_email_sends_nothing(client):
     response = client.post(reverse("password_reset"), {"email": "nobody@example.com"})
     assert response.status_code == 302
     assert mail.outbox == []
+
+
+def test_repeated_failures_lock_the_login_out(client, settings):  # type: ignore[no-untyped-def]
+    """After AXES_FAILURE_LIMIT failures even the right password is refused for a while; others are unaffected."""
+    settings.AXES_ENABLED = True
+    UserFactory(username="alice", password=PASSWORD)
+    UserFactory(username="bob", password=PASSWORD)
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert client.post(reverse("login"), {"username": "alice", "password": "wrong"}).status_code == 200
+    # the failure that reaches the limit is the first one answered with the lockout
+    assert client.post(reverse("login"), {"username": "alice", "password": "wrong"}).status_code == 429
+    locked = client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
+    assert locked.status_code == 429
+    assert "Too many failed sign-in attempts" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+    other = client.post(reverse("login"), {"username": "bob", "password": PASSWORD})
+    assert other.status_code == 302
