@@ -10,6 +10,7 @@ disposals (sell, trade, fee). A fee on an income event is ignored: the income va
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -66,7 +67,8 @@ class _Lot:
 
     `seq` is the creation order (FIFO tie-break); `aseq` the creation order of the acquisition it comes from
     (the wash-sale chronology); `key` the HIFO unit basis, fixed once computed so that ordering never drifts;
-    `ver` the heap entry that is current; `repl` whether its shares can still be a wash-sale replacement.
+    `ver` the heap entry that is current; `repl` whether its shares can still be a wash-sale replacement;
+    `js` caches the checkpoint form: every change to a serialised field must reset it to None.
     """
 
     __slots__ = (
@@ -76,6 +78,7 @@ class _Lot:
         "aseq",
         "asset",
         "basis",
+        "js",
         "key",
         "loss_basis",
         "lot_id",
@@ -127,6 +130,7 @@ class _Lot:
         self.repl = repl
         self.ver = 0
         self.alive = True
+        self.js: dict[str, Any] | None = None  # its checkpoint form, until it changes
 
     def public(self) -> Lot:
         return Lot(
@@ -230,6 +234,7 @@ def _cut(lot: _Lot, m: Decimal) -> tuple[Decimal, Decimal | None, Decimal]:
         wat = (wa * m / lq).quantize(MONEY)
         lot.wash_adj = wa - wat
     lot.quantity = lq - m
+    lot.js = None
     return bt, lbt, wat
 
 
@@ -294,6 +299,7 @@ class Engine:
             k = lot.key
             if k is None:
                 k = lot.key = lot.basis / lot.quantity
+                lot.js = None
             heappush(book.heap, (-k, lot.acquired, lot.seq, v, lot))
 
     def add(self, book: _Book, lot: _Lot) -> None:
@@ -320,7 +326,8 @@ class Engine:
             raise _err(ev, "account", f"unknown account {ev.account}")
         return info
 
-    def asset_of(self, ev: Event) -> AssetInfo:
+    def checked_asset(self, ev: Event) -> AssetInfo:
+        """The event's asset, once the quantity (positive) and fee (not negative) have been checked."""
         if ev.asset is None:
             raise _err(ev, "asset", "an asset is required")
         info = self.assets.get(ev.asset)
@@ -337,7 +344,7 @@ class Engine:
     def price_of(ev: Event) -> Decimal:
         p = ev.unit_price
         if p is None:
-            raise _err(ev, "unit_price", f"a unit price (fair value) is required for {ev.type.value}")
+            raise _err(ev, "unit_price", f"a unit price (fair value) is required for {ev.type}")
         if p < 0:
             raise _err(ev, "unit_price", f"unit price must not be negative, got {p}")
         return p
@@ -403,9 +410,9 @@ class Engine:
             if nq > held:
                 raise _err(ev, "lot_picks", f"picked {nq} from the lots of event {origin}, which hold {held}")
         pieces: list[Piece] = []
-        for p in ev.lot_picks:
-            rem = p.quantity
-            lots = idx[p.origin_event_id]
+        # Picks naming the same origin are taken together, so no lot is cut twice by one event.
+        for origin, rem in need.items():
+            lots = idx[origin]
             lots.sort(key=lambda lot: (lot.acquired, lot.seq))
             while rem:
                 lot = lots[0]
@@ -420,7 +427,7 @@ class Engine:
                     pieces.append((lot, rem, bt, lbt, wat, False))
                     rem = ZERO
             if not lots:
-                del idx[p.origin_event_id]
+                del idx[origin]
         book.total -= q
         return pieces
 
@@ -467,7 +474,7 @@ class Engine:
 
     def buy(self, ev: Event) -> None:
         acct = self.account_of(ev)
-        asset = self.asset_of(ev)
+        asset = self.checked_asset(ev)
         if asset.is_cash:
             return
         q = ev.quantity
@@ -489,7 +496,7 @@ class Engine:
 
     def sell(self, ev: Event) -> None:
         acct = self.account_of(ev)
-        asset = self.asset_of(ev)
+        asset = self.checked_asset(ev)
         if asset.is_cash:
             return
         q = ev.quantity
@@ -497,7 +504,7 @@ class Engine:
 
     def fee(self, ev: Event) -> None:
         acct = self.account_of(ev)
-        asset = self.asset_of(ev)
+        asset = self.checked_asset(ev)
         if asset.is_cash:
             return
         q = ev.quantity
@@ -505,7 +512,7 @@ class Engine:
 
     def trade(self, ev: Event) -> None:
         acct = self.account_of(ev)
-        asset = self.asset_of(ev)
+        asset = self.checked_asset(ev)
         ca = ev.counter_asset
         if ca is None:
             raise _err(ev, "counter_asset", "a trade needs the asset received")
@@ -533,10 +540,10 @@ class Engine:
 
     def income_event(self, ev: Event) -> None:
         acct = self.account_of(ev)
-        asset = self.asset_of(ev)
+        asset = self.checked_asset(ev)
         q = ev.quantity
         value = (q * self.price_of(ev)).quantize(MONEY)
-        kind = ev.type.value
+        kind = str(ev.type)
         d = ev.date
         self.income.append(
             IncomeRecord(ev.id, kind, acct.id, asset.id, d, q, value, acct.treatment == _TAXABLE)
@@ -546,7 +553,7 @@ class Engine:
 
     def gift_received(self, ev: Event) -> None:
         acct = self.account_of(ev)
-        asset = self.asset_of(ev)
+        asset = self.checked_asset(ev)
         cost = ev.cost_basis
         if cost is None:
             raise _err(ev, "cost_basis", "a gift received needs the donor's cost basis")
@@ -570,7 +577,7 @@ class Engine:
 
     def inheritance(self, ev: Event) -> None:
         acct = self.account_of(ev)
-        asset = self.asset_of(ev)
+        asset = self.checked_asset(ev)
         q = ev.quantity
         basis = (q * self.price_of(ev) + ev.fee).quantize(MONEY)
         if asset.is_cash:
@@ -582,7 +589,7 @@ class Engine:
 
     def transfer(self, ev: Event) -> None:
         acct = self.account_of(ev)
-        asset = self.asset_of(ev)
+        asset = self.checked_asset(ev)
         to = ev.to_account
         if to is None:
             raise _err(ev, "to_account", "a transfer needs the destination account")
@@ -613,6 +620,7 @@ class Engine:
             if whole:
                 lot.alive = True
                 lot.account = to
+                lot.js = None
                 if f:
                     lot.basis += f
                     if lot.loss_basis is not None:
@@ -648,12 +656,12 @@ class Engine:
 
     def give(self, ev: Event) -> None:
         acct = self.account_of(ev)
-        asset = self.asset_of(ev)
+        asset = self.checked_asset(ev)
         price = self.price_of(ev)
         if asset.is_cash:
             return
-        kind = ev.type.value
-        donation = ev.type is EventType.DONATION
+        kind = str(ev.type)
+        donation = ev.type == EventType.DONATION
         d = ev.date
         pieces = self.take(self.book(acct.id, asset.id), ev, ev.quantity)
         out = self.transfers
@@ -837,6 +845,7 @@ class Engine:
         else:
             piece = lot
             piece.repl = False
+            piece.js = None
             new = False
         added = self.accounts[piece.account].treatment == _TAXABLE
         if added:
@@ -899,41 +908,59 @@ def compute(
     result holds every open lot plus the records of every event with order key >= `start.replace_from`.
     With `checkpoint_every` > 0, a checkpoint is taken after every that many events of this run.
     """
-    from .state import checkpoint_of, restore
-
     if checkpoint_every < 0:
         raise EngineError(f"checkpoint_every must not be negative, got {checkpoint_every}")
     ordered = sorted(events, key=_ORDER)
-    with localcontext(CONTEXT):
-        eng = Engine(accounts, assets)
-        if start is not None:
-            restore(eng, start)
-            if ordered and _ORDER(ordered[0]) <= start.after:
-                ev = ordered[0]
-                raise _err(ev, "timestamp", "the event is not after the checkpoint it resumes from")
-        handlers = eng.handlers
-        seen: set[int] = set()
-        checkpoints: list[Checkpoint] = []
-        every = checkpoint_every
-        countdown = every
-        for ev in ordered:
-            if ev.date > as_of:
-                raise _err(ev, "timestamp", f"the event is dated {ev.date}, after {as_of}")
-            eid = ev.id
-            if eid in seen:
-                raise _err(ev, "id", "two events have the same id")
-            seen.add(eid)
-            handler = handlers.get(ev.type)
-            if handler is None:
-                raise _err(ev, "type", f"unknown event type {ev.type!r}")
-            if countdown == 1:
-                marks = (len(eng.disposals), len(eng.income), len(eng.transfers), len(eng.wash))
-                handler(ev)
-                checkpoints.append(checkpoint_of(eng, ev, marks))
-                countdown = every
-            else:
-                handler(ev)
-                countdown -= 1
-        result = eng.result()
-        result.checkpoints = checkpoints
+    # The engine allocates millions of long-lived objects and no reference cycles: the cyclic collector's
+    # repeated passes over them would cost about a third of the run, so it is paused (and restored) here.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with localcontext(CONTEXT):
+            return _run(ordered, accounts, assets, as_of, start, checkpoint_every)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _run(
+    ordered: list[Event],
+    accounts: Mapping[int, AccountInfo],
+    assets: Mapping[int, AssetInfo],
+    as_of: date,
+    start: Checkpoint | None,
+    every: int,
+) -> Result:
+    from .state import checkpoint_of, restore
+
+    eng = Engine(accounts, assets)
+    if start is not None:
+        restore(eng, start)
+        if ordered and _ORDER(ordered[0]) <= start.after:
+            raise _err(ordered[0], "timestamp", "the event is not after the checkpoint it resumes from")
+    handlers = eng.handlers
+    seen: set[int] = set()
+    checkpoints: list[Checkpoint] = []
+    countdown = every
+    for ev in ordered:
+        if ev.date > as_of:
+            raise _err(ev, "timestamp", f"the event is dated {ev.date}, after {as_of}")
+        eid = ev.id
+        if eid in seen:
+            raise _err(ev, "id", "two events have the same id")
+        seen.add(eid)
+        handler = handlers.get(ev.type)
+        if handler is None:
+            raise _err(ev, "type", f"unknown event type {ev.type!r}")
+        if countdown == 1:
+            marks = (len(eng.disposals), len(eng.income), len(eng.transfers), len(eng.wash))
+            handler(ev)
+            checkpoints.append(checkpoint_of(eng, ev, marks))
+            countdown = every
+        else:
+            handler(ev)
+            countdown -= 1
+    result = eng.result()
+    result.checkpoints = checkpoints
+    eng.handlers.clear()  # bound methods refer back to the engine: break the cycle
     return result

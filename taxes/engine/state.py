@@ -59,6 +59,13 @@ def _d(v: str) -> date:
 
 
 def _lot_json(lot: _Lot) -> dict[str, Any]:
+    js = lot.js
+    if js is None:
+        js = lot.js = _lot_dict(lot)
+    return js
+
+
+def _lot_dict(lot: _Lot) -> dict[str, Any]:
     return {
         "lot_id": lot.lot_id,
         "origin": lot.origin,
@@ -281,7 +288,11 @@ def restore(eng: Engine, cp: Checkpoint) -> None:
     if state.get("version") != STATE_VERSION:
         raise EngineError(f"unsupported checkpoint state version {state.get('version')!r}", field="start")
     eng.seq = int(state["seq"])
-    lots = [_lot_from(d) for d in state["lots"]]
+    lots = []
+    for d in state["lots"]:
+        lot = _lot_from(d)
+        lot.js = d  # unchanged lots are written back as they came
+        lots.append(lot)
     for lot in lots:
         if lot.account not in eng.accounts:
             raise EngineError(f"the checkpoint has a lot in unknown account {lot.account}", field="start")

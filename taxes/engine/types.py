@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -255,7 +254,7 @@ class Checkpoint:
         return {
             "after": [self.after[0].isoformat(), self.after[1]],
             "replace_from": [self.replace_from[0].isoformat(), self.replace_from[1]],
-            "state": copy.deepcopy(self.state),
+            "state": self.state,  # already JSON-ready; shared, not copied (it can be megabytes)
         }
 
     @classmethod
@@ -265,7 +264,7 @@ class Checkpoint:
         return cls(
             after=(datetime.fromisoformat(after[0]), int(after[1])),
             replace_from=(datetime.fromisoformat(replace_from[0]), int(replace_from[1])),
-            state=copy.deepcopy(data["state"]),
+            state=data["state"],
         )
 
 
