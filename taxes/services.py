@@ -25,7 +25,10 @@ from taxes.models import (
 
 logger = logging.getLogger("lotwise.taxes")
 
+# A checkpoint holds every open lot, so its size grows with the portfolio: keep at most about
+# MAX_CHECKPOINTS of them, and none closer than CHECKPOINT_EVERY events apart.
 CHECKPOINT_EVERY = 2000
+MAX_CHECKPOINTS = 16
 OrderKey = tuple[datetime, int]
 
 
@@ -77,6 +80,7 @@ def portfolio_recompute(*, portfolio: Portfolio, changed_from: OrderKey | None =
     if checkpoint is not None:
         start = engine.Checkpoint.from_json(checkpoint.state)
     events = ledger_events(ctx=ctx, after=start.after if start else None)
+    total = Transaction.objects.filter(portfolio=portfolio).count() if start else len(events)
     try:
         result = engine.compute(
             events,
@@ -84,7 +88,7 @@ def portfolio_recompute(*, portfolio: Portfolio, changed_from: OrderKey | None =
             assets=ctx.assets,
             as_of=_today(ctx),
             start=start,
-            checkpoint_every=CHECKPOINT_EVERY,
+            checkpoint_every=max(CHECKPOINT_EVERY, -(-total // MAX_CHECKPOINTS)),
         )
     except engine.EngineError as exc:
         raise RecomputeError(exc) from exc

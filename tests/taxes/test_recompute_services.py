@@ -139,6 +139,16 @@ def _stored(portfolio):  # type: ignore[no-untyped-def]
     )
 
 
+def test_checkpoints_stay_few_on_a_long_ledger(account, btc, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Checkpoints hold every open lot, so a long ledger keeps at most MAX_CHECKPOINTS of them."""
+    monkeypatch.setattr(tax_services, "CHECKPOINT_EVERY", 2)
+    monkeypatch.setattr(tax_services, "MAX_CHECKPOINTS", 4)
+    for day in range(40):
+        TransactionFactory(account=account, asset=btc, timestamp=at(day), quantity=Decimal(1))
+    portfolio_recompute(portfolio=account.portfolio)
+    assert EngineCheckpoint.objects.filter(portfolio=account.portfolio).count() == 4  # every 10 of 40 events
+
+
 def test_incremental_recompute_equals_full(account, btc, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Rule: recompute starts from the last checkpoint before the earliest change, with the same result."""
     monkeypatch.setattr(tax_services, "CHECKPOINT_EVERY", 4)
