@@ -167,10 +167,13 @@ class _Loss:
     """A wash-sale loss (one lot piece of a taxable loss sale) not yet fully matched to replacements.
 
     `marks` are the lengths of the disposal, income, transfer and wash-sale lists when its event started.
+    `aseq` is the acquisition the sold shares came from: the unsold rest of that same purchase is not a
+    replacement (Rev. Rul. 56-602). It only matters while the sale itself looks back, so checkpoints omit it.
     """
 
     __slots__ = (
         "acquired",
+        "aseq",
         "asset",
         "date",
         "disposal",
@@ -198,7 +201,9 @@ class _Loss:
         rem_loss: Decimal,
         disposal: Disposal,
         marks: tuple[int, int, int, int],
+        aseq: int = -1,
     ) -> None:
+        self.aseq = aseq
         self.event_id = event_id
         self.key = key
         self.date = day
@@ -704,6 +709,12 @@ class Engine:
                 rb = pr  # between the two bases: neither gain nor loss
             gain = pr - rb
             ltf = lot.ltf
+            acquired = lot.acquired
+            if lbt is not None and pr < lbt and not pr > bt:
+                # The donor's holding period comes with the donor's basis only (§1223(2)); a loss measured
+                # from the fair value at the gift is held from the day of the gift.
+                acquired = lot.received
+                ltf = self.ltf(acquired)
             disp = Disposal(
                 eid,
                 kind,
@@ -712,7 +723,7 @@ class Engine:
                 lot.lot_id,
                 lot.origin,
                 pq,
-                lot.acquired,
+                acquired,
                 d,
                 pr,
                 rb,
@@ -734,12 +745,13 @@ class Engine:
                         aid,
                         lot.lot_id,
                         i,
-                        lot.acquired,
+                        acquired,
                         ltf is None,
                         pq,
                         -gain,
                         disp,
                         (start, len(self.income), len(self.transfers), len(self.wash)),
+                        lot.aseq,
                     )
                 )
         if losses is not None:
@@ -750,7 +762,7 @@ class Engine:
     def wash_after_loss(self, d: date, aid: int, losses: list[_Loss]) -> None:
         """Match new losses to replacement shares bought in the 30 days before; the rest wait for buys."""
         cutoff = d - WASH_WINDOW
-        li = 0
+        li = 0  # losses fully matched so far
         nl = len(losses)
         rq = self.recent.get(aid)
         if rq:
@@ -764,14 +776,13 @@ class Engine:
                 if not (lot.alive and lot.repl) or lot.received < cutoff:
                     stale += 1
                     continue
-                while True:
-                    loss = losses[li]
+                for loss in losses:
                     rem = loss.rem_qty
+                    if not rem or loss.aseq == lot.aseq:
+                        continue  # the rest of the very purchase sold is not its own replacement
                     self.match(loss, lot, rem if rem < lot.quantity else lot.quantity)
                     if not loss.rem_qty:
                         li += 1
-                        if li == nl:
-                            break
                     if not lot.repl:
                         break
                 if li == nl:
@@ -782,7 +793,7 @@ class Engine:
             pq = self.pending.get(aid)
             if pq is None:
                 pq = self.pending[aid] = deque()
-            for loss in losses[li:]:
+            for loss in losses:
                 if loss.rem_qty:
                     pq.append(loss)
 

@@ -199,16 +199,17 @@ def test_shares_sold_are_not_their_own_replacement() -> None:
     assert res.disposals[0].gain == D(-200)
 
 
-def test_rest_of_a_recent_lot_replaces_the_part_sold() -> None:
-    """Rule: wash sale look-back — the unsold rest of a lot bought within 30 days is a replacement (split)."""
+def test_rest_of_the_same_purchase_is_not_a_replacement() -> None:
+    """Rule: wash sale (Rev. Rul. 56-602) — selling part of one purchase at a loss, the unsold rest of that same
+    purchase does not replace it: the loss of 4 x (100 - 80) = 80 stands and the rest keeps its basis and date."""
     led = Ledger()
     led.buy("2024-01-20", 10, 100, asset=ETF)
-    led.sell("2024-02-01", 4, 80, asset=ETF)  # loss 80
+    led.sell("2024-02-01", 4, 80, asset=ETF)
     res = led.run()
-    assert (res.disposals[0].wash_disallowed, res.disposals[0].gain) == (D(80), D(0))
+    assert (res.disposals[0].wash_disallowed, res.disposals[0].gain) == (D(0), D(-80))
+    assert res.wash_sales == []
     assert [(lot.lot_id, lot.quantity, lot.basis, lot.acquired) for lot in res.lots] == [
-        ("1/w2", D(4), D(480), date(2024, 1, 8)),  # Jan 20 - 12 days held
-        ("1", D(2), D(200), date(2024, 1, 20)),
+        ("1", D(6), D(600), date(2024, 1, 20)),
     ]
 
 
