@@ -1,6 +1,7 @@
 from django.urls import URLPattern, path
 
 from portfolios import views_dashboard as views
+from portfolios import views_prices
 
 urlpatterns: list[URLPattern] = [
     path("", views.home, name="home"),
@@ -14,4 +15,5 @@ urlpatterns: list[URLPattern] = [
     ),
     path("portfolios/<int:portfolio_id>/lots/", views.lot_list, name="lot_list"),
     path("portfolios/<int:portfolio_id>/realized/", views.realized, name="realized"),
+    path("prices/upload/", views_prices.price_upload, name="price_upload"),
 ]
