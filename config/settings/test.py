@@ -26,3 +26,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # One file per test run, so parallel runs on one machine do not share (and destroy) a database.
     _test_db = env.str("TEST_SQLITE_FILE", default=str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3"))  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": _test_db}  # noqa: F405
+
+if not REDIS_URL:  # noqa: F405
+    # Tasks enqueued by tests without Redis go nowhere rather than into the embedded default's queue folder.
+    CELERY_BROKER_URL = "memory://"

@@ -3,13 +3,14 @@ from __future__ import annotations
 import atexit
 import os
 import signal
+import socket
 import subprocess
 import sys
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from portfolios.demo import DEMO_PASSWORD, DEMO_USERNAME
 
@@ -26,12 +27,19 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        host, _, port = options["addrport"].rpartition(":")
+        # runserver leaves with os._exit when the port is taken, which would orphan the worker: check first.
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host or "127.0.0.1", int(port)))
+            except OSError as exc:
+                raise CommandError(f"Cannot listen on {options['addrport']}: {exc.strerror}.") from exc
         call_command("migrate", interactive=False, verbosity=0)
         if not options["no_demo"]:
             call_command("setup_demo")
         if not options["no_worker"]:
             self._start_worker()
-        host, _, port = options["addrport"].rpartition(":")
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nLotwise is at http://{host or '127.0.0.1'}:{port}/  —  demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}\n"

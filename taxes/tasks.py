@@ -1,0 +1,55 @@
+"""Celery tasks of the taxes app: recompute a portfolio's lots from its ledger, then refresh its snapshot.
+
+Ledger writes through portfolios.services recompute synchronously before they commit; this task is for work
+that should not make anyone wait (large imports, an account's basis method changed on a long ledger).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from celery import shared_task
+from django.db import transaction
+
+from portfolios.models import Portfolio
+from portfolios.tasks import RELIABLE, snapshot_schedule
+from taxes.services import portfolio_recompute_or_flag
+
+logger = logging.getLogger("lotwise.tasks")
+
+
+@shared_task(name="taxes.tasks.recompute_portfolio", **RELIABLE)  # type: ignore[untyped-decorator]
+def recompute_portfolio(
+    portfolio_id: int, changed_from_ts: str | None = None, changed_from_id: int | None = None
+) -> dict[str, Any]:
+    """Replay the ledger from the change (ISO timestamp + transaction id of the earliest changed event; both
+    None replays everything). An inconsistent ledger keeps the previous lots and is flagged in LedgerStatus."""
+    portfolio = Portfolio.objects.select_related("owner").filter(pk=portfolio_id).first()
+    if portfolio is None:
+        logger.info("recompute of portfolio %s skipped: it no longer exists", portfolio_id)
+        return {"portfolio_id": portfolio_id, "ok": False}
+    changed_from = None
+    if changed_from_ts is not None and changed_from_id is not None:
+        changed_from = (datetime.fromisoformat(changed_from_ts), int(changed_from_id))
+    with transaction.atomic():
+        result = portfolio_recompute_or_flag(portfolio=portfolio, changed_from=changed_from)
+        transaction.on_commit(lambda: snapshot_schedule(portfolio_id))
+    if result is None:
+        return {"portfolio_id": portfolio_id, "ok": False}
+    return {
+        "portfolio_id": portfolio_id,
+        "ok": True,
+        "events_replayed": result.events_replayed,
+        "full": result.full,
+        "lots": result.lots,
+    }
+
+
+def recompute_enqueue(*, portfolio_id: int, changed_from: tuple[datetime, int] | None = None) -> None:
+    """For services: recompute in the worker once the current transaction has committed."""
+    kwargs: dict[str, Any] = {}
+    if changed_from is not None:
+        kwargs = {"changed_from_ts": changed_from[0].isoformat(), "changed_from_id": changed_from[1]}
+    transaction.on_commit(lambda: recompute_portfolio.apply_async(args=[portfolio_id], kwargs=kwargs))
