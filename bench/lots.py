@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -33,6 +34,15 @@ def main() -> None:
     parser.add_argument("--methods", default="fifo,hifo")
     parser.add_argument(
         "--profile", action="store_true", help="cProfile the largest size (top 25 by tottime)"
+    )
+    parser.add_argument(
+        "--import",
+        dest="import_n",
+        type=int,
+        default=0,
+        metavar="N",
+        help="then import N transactions through the CSV importer and recompute (bench/import_recompute.py; "
+        "PostgreSQL; target 100,000 in < 60 s)",
     )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -61,6 +71,9 @@ def main() -> None:
             )
             del result
         print(f"{'':>10} (ledger generation {gen:.1f} s, not timed)")
+    if args.import_n:
+        script = Path(__file__).resolve().parent / "import_recompute.py"
+        subprocess.run([sys.executable, str(script), "--n", str(args.import_n)], check=True)
 
 
 if __name__ == "__main__":
