@@ -82,3 +82,5 @@ class Command(BaseCommand):
                     os.killpg(worker.pid, signal.SIGKILL)
 
         atexit.register(stop)
+        # A plain `kill` (SIGTERM) would skip atexit and orphan the worker: turn it into a normal exit.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
