@@ -9,6 +9,7 @@ urlpatterns = [
     # Our login (shows the demo credentials) and sign-up first; Django's auth views for the rest.
     path("accounts/login/", views_auth.LoginView.as_view(), name="login"),
     path("accounts/signup/", views_auth.signup, name="signup"),
+    path("accounts/settings/", views_auth.account_settings, name="account_settings"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("portfolios.urls")),
 ]

@@ -247,6 +247,29 @@ def account_update(*, account: Account, **changes: object) -> Account:
     return account
 
 
+@transaction.atomic
+def user_timezone_update(*, user: User, timezone_name: str) -> int:
+    """The time zone decides each event's tax date, so every portfolio of the user is recomputed.
+
+    Returns how many portfolios were recomputed; raises ValidationError (nothing changed) if one cannot be.
+    """
+    if timezone_name == user.timezone:
+        return 0
+    user.timezone = timezone_name
+    user.full_clean(validate_unique=False)
+    user.save(update_fields=["timezone"])
+    portfolios = list(Portfolio.objects.filter(owner=user).select_related("owner"))
+    for portfolio in portfolios:
+        try:
+            portfolio_recompute(portfolio=portfolio, changed_from=None)
+        except RecomputeError as exc:
+            raise ValidationError(
+                f"Portfolio {portfolio.name!r} cannot be recomputed in {timezone_name}: {exc}"
+            ) from exc
+        ledger_changed(portfolio=portfolio)
+    return len(portfolios)
+
+
 def portfolio_for_user(*, user: User, name: str | None) -> Portfolio:
     """The named portfolio (created if new), or the user's only one, or a new 'Main'."""
     if name:

@@ -1,4 +1,5 @@
-"""Log in (with the demo credentials when they still work) and sign up (when the operator allows it).
+"""Log in (with the demo credentials when they still work), sign up (when the operator allows it), and the
+user's own settings (time zone, email).
 
 Logout, password change and password reset are Django's own views (config/urls.py includes them).
 """
@@ -6,19 +7,24 @@ Logout, password change and password reset are Django's own views (config/urls.p
 from __future__ import annotations
 
 import hashlib
+import zoneinfo
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import UserCreationForm, UsernameField
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from portfolios.demo import DEMO_PASSWORD, DEMO_USERNAME
+from portfolios.models import User
+from portfolios.services import user_timezone_update
 
 
 def demo_credentials() -> tuple[str, str] | None:
@@ -68,3 +74,41 @@ def signup(request: HttpRequest) -> HttpResponse:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "registration/signup.html", {"form": form})
+
+
+def _timezone_choices() -> list[tuple[str, str]]:
+    names = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
+    return [(name, name.replace("_", " ")) for name in names]
+
+
+class SettingsForm(forms.Form):
+    timezone = forms.ChoiceField(
+        label="Time zone",
+        help_text="Decides the date of every transaction for tax purposes (and so holding periods and tax years).",
+    )
+    email = forms.EmailField(label="Email", required=False, help_text="For password resets.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = _timezone_choices()  # type: ignore[attr-defined]
+
+
+def account_settings(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    form = SettingsForm(request.POST or None, initial={"timezone": user.timezone, "email": user.email})
+    if request.method == "POST" and form.is_valid():
+        try:
+            recomputed = user_timezone_update(user=user, timezone_name=form.cleaned_data["timezone"])
+        except ValidationError as exc:
+            form.add_error("timezone", exc.messages[0])
+        else:
+            if user.email != form.cleaned_data["email"]:
+                user.email = form.cleaned_data["email"]
+                user.save(update_fields=["email"])
+            note = (
+                f" Lots of {recomputed} portfolio(s) recomputed for the new time zone." if recomputed else ""
+            )
+            messages.success(request, "Settings saved." + note)
+            return redirect("account_settings")
+    return render(request, "registration/settings.html", {"form": form})

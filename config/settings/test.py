@@ -30,3 +30,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 if not REDIS_URL:  # noqa: F405
     # Tasks enqueued by tests without Redis go nowhere rather than into the embedded default's queue folder.
     CELERY_BROKER_URL = "memory://"
+
+# Live-server threads must not keep connections open past a test (the test database is dropped at the end).
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
