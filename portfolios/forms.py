@@ -17,21 +17,9 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from portfolios.models import Account, Asset, Portfolio, Transaction, TransactionType
-from portfolios.models.ledger import REQUIRED_FIELDS, TYPE_FIELDS, BasisMethod
+from portfolios.models.ledger import REQUIRED_FIELDS, TYPE_FIELDS, TYPED_INPUTS, BasisMethod
 from portfolios.services import TransactionData
 
-# The inputs whose presence depends on the type (TYPE_FIELDS); account, timestamp and notes are always there.
-TYPED_FIELDS = (
-    "asset",
-    "quantity",
-    "unit_price",
-    "fee",
-    "counter_asset",
-    "counter_quantity",
-    "to_account",
-    "acquired_at",
-    "cost_basis",
-)
 # Sales where the owner may name the lots sold (specific identification).
 LOT_PICK_TYPES = frozenset({TransactionType.SELL, TransactionType.TRADE})
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -242,7 +230,7 @@ class TransactionForm(forms.Form):
         self.tz = tz or UTC
         wanted = TYPE_FIELDS[self.tx_type]
         required = REQUIRED_FIELDS[self.tx_type]
-        for name in TYPED_FIELDS:
+        for name in TYPED_INPUTS:
             if name not in wanted:
                 del self.fields[name]
             elif name in required:
@@ -315,7 +303,7 @@ class TransactionForm(forms.Form):
 
 
 def transaction_initial(tx: Transaction, picks: Sequence[tuple[int, Decimal]]) -> dict[str, Any]:
-    initial: dict[str, Any] = {name: getattr(tx, name) for name in TYPED_FIELDS}
+    initial: dict[str, Any] = {name: getattr(tx, name) for name in TYPED_INPUTS}
     initial.update(account=tx.account, timestamp=tx.timestamp, notes=tx.notes, lot_picks=tuple(picks))
     if not tx.fee:
         initial["fee"] = None

@@ -14,19 +14,17 @@ from django.utils import timezone
 
 from portfolios.fields import QUANTITY_PLACES
 from portfolios.models import Account, Asset, LotPick, Portfolio, Transaction, TransactionType
-from portfolios.models.ledger import INCOME_TYPES, REQUIRED_FIELDS, TYPE_FIELDS, AssetClass, User
+from portfolios.models.ledger import (
+    INCOME_TYPES,
+    REQUIRED_FIELDS,
+    TYPE_FIELDS,
+    TYPED_INPUTS,
+    AssetClass,
+    User,
+)
 from taxes.services import RecomputeError, portfolio_recompute
 
 ZERO = Decimal(0)
-OPTIONAL_INPUTS = (
-    "unit_price",
-    "fee",
-    "counter_asset",
-    "counter_quantity",
-    "to_account",
-    "acquired_at",
-    "cost_basis",
-)
 # Engine field names -> ledger field names, for error messages.
 ENGINE_FIELD = {"acquired_date": "acquired_at", "lot_picks": "lot_picks"}
 
@@ -88,7 +86,9 @@ def transaction_errors(
         if not present[name]:
             what = "fair value in USD per unit" if name == "unit_price" else name.replace("_", " ")
             errors[name] = f"Required for a {label}: the {what}."
-    for name in OPTIONAL_INPUTS:
+    for name in TYPED_INPUTS:
+        if name in ("asset", "quantity"):
+            continue  # checked by type below
         # A fair value is harmless context on any event (exports often carry one on transfers).
         if present[name] and name not in wanted and name != "unit_price":
             errors[name] = f"Not used by a {label}; leave it empty."

@@ -175,6 +175,18 @@ INCOME_TYPES = frozenset(
     }
 )
 
+# The inputs whose presence depends on the type; account, timestamp and notes are always there.
+TYPED_INPUTS = (
+    "asset",
+    "quantity",
+    "unit_price",
+    "fee",
+    "counter_asset",
+    "counter_quantity",
+    "to_account",
+    "acquired_at",
+    "cost_basis",
+)
 # Which inputs each type uses: the forms, the importer and the API read this one table.
 TYPE_FIELDS: dict[str, frozenset[str]] = {
     TransactionType.BUY: frozenset({"asset", "quantity", "unit_price", "fee"}),
