@@ -257,7 +257,33 @@ def _offline_upsert(
     return result
 
 
-def _offline_fallback(*, assets: Sequence[Asset], reason: str, full: bool) -> UpsertResult:
+def _offline_fallback(
+    *, assets: Sequence[Asset], reason: str, full: bool, unreachable: bool = False
+) -> UpsertResult:
+    """Synthetic prices in place of the API. When the API is merely unreachable, only for assets that never
+    had a real quote: a real price that goes old is flagged stale by the snapshot, never replaced by a
+    made-up one."""
+    kept: list[str] = []
+    if unreachable:
+        live = set(
+            PriceQuote.objects.filter(asset__in=assets)
+            .exclude(source=PriceSource.OFFLINE)
+            .order_by()
+            .values_list("asset_id", flat=True)
+            .distinct()
+        )
+        kept = [asset.symbol for asset in assets if asset.pk in live]
+        assets = [asset for asset in assets if asset.pk not in live]
+    result = _offline_prices(assets=assets, reason=reason, full=full)
+    if kept:
+        result.errors.append(
+            f"Kept the last real prices of {', '.join(kept)}; they show as stale once older than "
+            f"{settings.PRICE_MAX_AGE_MINUTES} minutes."
+        )
+    return result
+
+
+def _offline_prices(*, assets: Sequence[Asset], reason: str, full: bool) -> UpsertResult:
     today = timezone.now().astimezone(UTC).date()
     since: dict[int, date] = {}
     if not full:
@@ -300,7 +326,9 @@ def prices_refresh_latest(
     try:
         quotes = api.latest([asset.price_source_id for asset in assets])
     except PriceSourceUnavailable as exc:
-        return _offline_fallback(assets=assets, reason=f"The price API is unreachable ({exc}).", full=False)
+        return _offline_fallback(
+            assets=assets, reason=f"The price API is unreachable ({exc}).", full=False, unreachable=True
+        )
     finally:
         if owned:
             api.close()
@@ -410,7 +438,7 @@ def prices_refresh_history(
                 logger.warning("prices: history of %s skipped: %s", asset.symbol, exc)
     except PriceSourceUnavailable as exc:
         fallback = _offline_fallback(
-            assets=assets, reason=f"The price API is unreachable ({exc}).", full=True
+            assets=assets, reason=f"The price API is unreachable ({exc}).", full=True, unreachable=True
         )
         result = result.merge(fallback)
         result.notice = fallback.notice

@@ -205,6 +205,22 @@ def test_refresh_latest_falls_back_to_offline_history_when_the_api_is_unreachabl
     assert (again.created, again.updated) == (0, 3)
 
 
+@time_machine.travel(utc(2026, 11, 24, 6), tick=False)
+def test_unreachable_api_never_replaces_a_real_price_with_a_synthetic_one(no_network, gecko, clock, in_use):
+    """An asset that ever had a real quote keeps it (flagged stale later); only never-priced assets fall back."""
+    PriceQuote.objects.create(
+        asset=in_use["BTC"], at=utc(2026, 11, 20), price=Decimal("88000"), source="coingecko"
+    )
+    no_network.get(SIMPLE_PRICE).mock(side_effect=httpx.ConnectError("Name or service not known"))
+
+    result = prices_refresh_latest(client=gecko)
+
+    assert stored(in_use["BTC"]) == [(utc(2026, 11, 20), Decimal("88000"), "coingecko")]
+    assert stored(in_use["ETH"])[-1][2] == "offline"
+    assert result.used_offline
+    assert any("Kept the last real prices of BTC" in e for e in result.errors)
+
+
 def test_prices_offline_setting_never_calls_the_api(no_network, gecko, in_use, settings):
     settings.PRICES_OFFLINE = True
     route = no_network.get(SIMPLE_PRICE).mock(
