@@ -122,7 +122,7 @@ def _test_delay(portfolio_id: int) -> None:
     logger.warning(
         "test delay: holding the snapshot transaction of portfolio %s for %ss", portfolio_id, delay
     )
-    time.sleep(float(delay))
+    time.sleep(float(delay))  # float ok: seconds of a test delay, not money
 
 
 # --- inputs -------------------------------------------------------------------------------------------

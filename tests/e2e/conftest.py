@@ -37,7 +37,7 @@ def _async_unsafe_allowed() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def browser(_async_unsafe_allowed: None) -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium")
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (bash .ci/test does it as root)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -134,24 +134,6 @@ def test_tax_date_is_the_callers_date_not_the_utc_day() -> None:
     assert (d.disposed, d.term, d.gain) == (date(2024, 12, 31), SHORT, D(50))
 
 
-def test_ledger_reader_dates_events_in_the_owner_time_zone(request: pytest.FixtureRequest) -> None:
-    """Rule: tax date in the owner's time zone (caller side, taxes/ledger.py).
-
-    2025-01-01T04:30Z for an owner in America/New_York (UTC-5 in winter) is 2024-12-31 23:30 -> 2024-12-31.
-    """
-    if not request.config.pluginmanager.hasplugin("django"):
-        pytest.skip("needs pytest-django")
-    request.getfixturevalue("db")
-    from taxes.ledger import ledger_context, ledger_events
-    from tests.factories import AccountFactory, TransactionFactory, UserFactory
-
-    account = AccountFactory(portfolio__owner=UserFactory(timezone="America/New_York"))
-    TransactionFactory(account=account, timestamp=datetime(2025, 1, 1, 4, 30, tzinfo=UTC))
-    (ev,) = ledger_events(ctx=ledger_context(portfolio=account.portfolio))
-    assert ev.date == date(2024, 12, 31)
-    assert ev.timestamp == datetime(2025, 1, 1, 4, 30, tzinfo=UTC)
-
-
 # ---- 2. fees, trades, fee events -------------------------------------------------------------------------
 
 
