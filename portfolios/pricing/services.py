@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TextIO
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
@@ -310,6 +311,12 @@ def _offline_reason(offline: bool | None) -> str:
     return "Offline prices were asked for." if offline else "Offline mode is on (PRICES_OFFLINE)."
 
 
+# After the API proved unreachable (retries and backoff spent), the periodic refresh leaves it alone for a
+# while instead of spending the worker's time on the same backoff every few minutes.
+API_DOWN_KEY = "lotwise:prices:api-down"
+API_DOWN_SECONDS = 15 * 60
+
+
 def prices_refresh_latest(
     *, client: CoinGeckoClient | None = None, offline: bool | None = None
 ) -> UpsertResult:
@@ -321,11 +328,24 @@ def prices_refresh_latest(
         return _offline_fallback(assets=assets, reason=_offline_reason(offline), full=False)
     if not assets:
         return UpsertResult()
+    down_since = cache.get(API_DOWN_KEY)
+    if down_since and client is None:
+        return _offline_fallback(
+            assets=assets,
+            reason=f"The price API was unreachable at {down_since}; it is tried again every "
+            f"{API_DOWN_SECONDS // 60} minutes.",
+            full=False,
+            unreachable=True,
+        )
     owned = client is None
     api = client or CoinGeckoClient.from_settings()
     try:
         quotes = api.latest([asset.price_source_id for asset in assets])
+        if owned:
+            cache.delete(API_DOWN_KEY)
     except PriceSourceUnavailable as exc:
+        if owned:
+            cache.set(API_DOWN_KEY, timezone.now().strftime("%Y-%m-%d %H:%M UTC"), timeout=API_DOWN_SECONDS)
         return _offline_fallback(
             assets=assets, reason=f"The price API is unreachable ({exc}).", full=False, unreachable=True
         )

@@ -65,7 +65,7 @@ class Command(BaseCommand):
             "worker",
             "--beat",
             "--loglevel=WARNING",
-            "--concurrency=1",
+            "--concurrency=2",
             "--schedule",
             str(settings.CELERY_BEAT_SCHEDULE_FILENAME),
         ]

@@ -21,6 +21,18 @@ def no_network():
 
 
 @pytest.fixture(autouse=True)
+def _api_presumed_up():
+    """The unreachable-API breaker lives in the shared cache: start and leave every test without it."""
+    from django.core.cache import cache
+
+    from portfolios.pricing.services import API_DOWN_KEY
+
+    cache.delete(API_DOWN_KEY)
+    yield
+    cache.delete(API_DOWN_KEY)
+
+
+@pytest.fixture(autouse=True)
 def _price_settings(settings):
     settings.COINGECKO_BASE_URL = COINGECKO
     settings.COINGECKO_API_KEY = ""

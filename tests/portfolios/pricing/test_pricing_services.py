@@ -221,6 +221,37 @@ def test_unreachable_api_never_replaces_a_real_price_with_a_synthetic_one(no_net
     assert any("Kept the last real prices of BTC" in e for e in result.errors)
 
 
+@time_machine.travel(utc(2026, 11, 24, 6), tick=False)
+def test_an_unreachable_api_is_left_alone_for_a_while(no_network, gecko, clock, in_use, monkeypatch):
+    """After retries and backoff are spent once, the periodic refresh skips the API for API_DOWN_SECONDS
+    (the worker does not spend its time on the same backoff every five minutes), then tries again."""
+    from portfolios.pricing import services
+
+    def fresh(cls):  # type: ignore[no-untyped-def]
+        return services.CoinGeckoClient(
+            gecko.base_url, "", rate_per_minute=6000, sleep=clock.sleep, clock=clock
+        )
+
+    monkeypatch.setattr(services.CoinGeckoClient, "from_settings", classmethod(fresh))
+    route = no_network.get(SIMPLE_PRICE).mock(side_effect=httpx.ConnectError("Name or service not known"))
+    first = prices_refresh_latest()
+    assert route.call_count == 6
+    second = prices_refresh_latest()
+    assert route.call_count == 6  # not tried again
+    assert second.used_offline
+    assert "tried again every 15 minutes" in second.notice
+    with time_machine.travel(utc(2026, 11, 24, 6, 16), tick=False):
+        from django.core.cache import cache
+
+        cache.delete(services.API_DOWN_KEY)  # what the 15-minute expiry does
+        route.mock(
+            side_effect=None, return_value=json_response("coingecko_simple_price_bitcoin_ethereum.json")
+        )
+        third = prices_refresh_latest()
+    assert not third.used_offline
+    assert first.used_offline
+
+
 def test_prices_offline_setting_never_calls_the_api(no_network, gecko, in_use, settings):
     settings.PRICES_OFFLINE = True
     route = no_network.get(SIMPLE_PRICE).mock(
