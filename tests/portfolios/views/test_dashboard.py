@@ -57,6 +57,8 @@ def test_dashboard_shows_formatted_totals_and_warnings(client_a, user):
     assert "Computed at Mar 1, 2026 12:00 UTC" in html
     assert "No price for XYZ" in html
     assert "Stale prices for SOL" in html
+    assert "value is left out of the totals until a fresh price arrives" in html
+    assert "shares of the priced holdings only: XYZ, SOL are left out" in html
     assert "Demo prices are synthetic: not real market prices." in html
     assert "being computed" not in html.lower()
 
