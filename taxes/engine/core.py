@@ -62,6 +62,9 @@ _ORDER = attrgetter("timestamp", "id")
 Piece = tuple["_Lot", Decimal, Decimal, "Decimal | None", Decimal, bool]
 
 
+_NO_DAYS = timedelta(0)
+
+
 class _Lot:
     """A lot plus the engine's bookkeeping.
 
@@ -864,7 +867,11 @@ class Engine:
             # tacked on to the replacement's.
             piece.basis += dis
             piece.wash_adj += dis
-            acquired = piece.acquired - (loss.date - loss.acquired)
+            # Tack on the days the sold shares were held, less the days both were held at once (a replacement
+            # bought before the sale): counting those twice could make a lot long-term too early.
+            held = loss.date - loss.acquired
+            overlap = loss.date - max(piece.acquired, loss.acquired)
+            acquired = piece.acquired - (held - overlap if overlap > _NO_DAYS else held)
             piece.acquired = acquired
             piece.ltf = None if loss.ltf_none else self.ltf(acquired)
             piece.key = None

@@ -511,10 +511,12 @@ def _loss_sale(replacement_on: str, *, asset: int = ETF, account: int = TAXABLE)
 @pytest.mark.parametrize(
     ("replacement_on", "washed", "acquired"),
     [
-        # held 2024-01-02 -> 2024-03-01 = 59 days; replacement acquired moves back 59 days
+        # held 2024-01-02 -> 2024-03-01 = 59 days. A replacement bought after the sale moves back 59 days; one
+        # bought before it was held alongside, so only the days not already overlapping are added: it starts
+        # when the sold lot did.
         ("2024-01-30", False, "2024-01-30"),  # 31 days before
-        ("2024-01-31", True, "2023-12-03"),  # exactly 30 days before (2024 is a leap year)
-        ("2024-02-20", True, "2023-12-23"),  # 10 days before
+        ("2024-01-31", True, "2024-01-02"),  # exactly 30 days before (2024 is a leap year)
+        ("2024-02-20", True, "2024-01-02"),  # 10 days before
         ("2024-03-01", True, "2024-01-02"),  # the same day, after the sale
         ("2024-03-11", True, "2024-01-12"),  # 10 days after
         ("2024-03-31", True, "2024-02-01"),  # exactly 30 days after

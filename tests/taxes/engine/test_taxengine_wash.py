@@ -42,8 +42,8 @@ def test_wash_sale_buy_before_loss() -> None:
         "2",
         D(1100),
         D(200),
-        date(2023, 12, 20),  # Jan 20 - 31 days held
-        date(2024, 12, 21),
+        date(2024, 1, 1),  # held alongside lot 1 since Jan 20: only Jan 1..Jan 20 is added, no day twice
+        date(2025, 1, 2),
     )
     assert res.wash_sales == [WashSale(3, "1", 2, "2", D(10), D(200), True)]
 
@@ -248,8 +248,8 @@ def test_look_back_then_look_forward() -> None:
         WashSale(3, "1", 4, "4", D(5), D(100), True),
     ]
     assert [(lot.lot_id, lot.basis, lot.acquired) for lot in res.lots] == [
-        ("2", D(330), date(2023, 11, 24)),
-        ("4", D(510), date(2023, 12, 20)),
+        ("2", D(330), date(2023, 12, 1)),  # bought before the sale: starts when lot 1 did
+        ("4", D(510), date(2023, 12, 20)),  # bought after: Feb 20 less the 62 days lot 1 was held
         ("5", D(162), date(2024, 3, 5)),
     ]
 
