@@ -25,6 +25,7 @@ from portfolios.models.ledger import (
 from taxes.services import RecomputeError, portfolio_recompute
 
 ZERO = Decimal(0)
+MAX_AMOUNT = Decimal(10) ** 15  # quantities and USD amounts; the columns keep 18 places below 10^22
 # Engine field names -> ledger field names, for error messages.
 ENGINE_FIELD = {"acquired_date": "acquired_at", "lot_picks": "lot_picks"}
 
@@ -104,6 +105,8 @@ def transaction_errors(
             errors[name] = "Must not be negative."
         elif _too_precise(value):
             errors[name] = f"At most {QUANTITY_PLACES} decimal places."
+        elif value >= MAX_AMOUNT:
+            errors[name] = "Must be less than 1,000,000,000,000,000 (10^15)."
     if data.type in (TransactionType.DEPOSIT, TransactionType.WITHDRAWAL):
         if data.asset is not None and data.asset.asset_class != AssetClass.CASH:
             errors["asset"] = "Cash deposits and withdrawals take no asset (or a cash asset such as USD)."

@@ -143,6 +143,8 @@ def test_reimport_does_not_duplicate() -> None:
         ("2024-03-01T12:00:00+00:00,Exchange,sell,BTC,3,60000,0,,,,,,,", "quantity", "more than"),
         ("2024-03-01T12:00:00+00:00,Exchange,buy,BTC,-1,60000,0,,,,,,,", "quantity", "greater than zero"),
         ("2024-03-01T12:00:00+00:00,Exchange,buy,BTC,lots,60000,0,,,,,,,", "quantity", "not a number"),
+        ("2024-03-01T12:00:00+00:00,Exchange,buy,BTC,1e25,60000,0,,,,,,,", "quantity", "less than"),
+        ("2024-03-01T12:00:00+00:00,Exchange,buy,BTC,1,60000,1000000000000000,,,,,,,", "fee", "less than"),
         ("2024-13-01T12:00:00+00:00,Exchange,buy,BTC,1,60000,0,,,,,,,", "timestamp", "ISO 8601"),
         ("2024-03-01T12:00:00,Exchange,buy,BTC,1,60000,0,,,,,,,", "timestamp", "offset"),
         ("2024-03-01T12:00:00+00:00,Exchange,purchase,BTC,1,60000,0,,,,,,,", "type", "unknown type"),
