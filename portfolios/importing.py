@@ -39,6 +39,9 @@ COLUMNS = (
 )
 REQUIRED_COLUMNS = COLUMNS[:7]
 CASH_SYMBOLS = {"USD", ""}
+EXTRA = "\x00extra"  # marks a row with more values than the header has columns
+# Column widths of the names a row may create (Asset.symbol, Account.name, Transaction.external_id).
+MAX_LENGTH = {"asset": 20, "counter_asset": 20, "account": 100, "to_account": 100, "external_id": 200}
 
 
 @dataclass(frozen=True)
@@ -178,9 +181,13 @@ def ledger_import(
             [LineError(1, "header", "; ".join(problems) or "the file is empty; a header line is required")]
         )
     reader.fieldnames = header
-    raw_rows = [
-        (i + 2, {k: (v or "") for k, v in row.items() if k is not None}) for i, row in enumerate(reader)
-    ]
+    raw_rows: list[tuple[int, dict[str, str]]] = []
+    for row in reader:
+        extra = row.pop(None, None)
+        raw = {k: (v or "") for k, v in row.items()}
+        if extra:
+            raw[EXTRA] = str(len(extra))
+        raw_rows.append((reader.line_num, raw))
     summary = ImportSummary(portfolio=Portfolio(owner=user, name=portfolio_name or ""), dry_run=dry_run)
     try:
         with transaction.atomic():
@@ -230,6 +237,12 @@ def _import(
         row = _Row(line=line, raw=raw)
         rows.append(row)
         before = len(errors)
+        if EXTRA in raw:
+            errors.append(LineError(line, "row", f"{raw[EXTRA]} more value(s) than the header has columns."))
+            continue
+        for name, width in MAX_LENGTH.items():
+            if len(raw.get(name, "").strip()) > width:
+                errors.append(LineError(line, name, f"longer than {width} characters."))
         typ = raw.get("type", "").strip().lower()
         if typ not in TransactionType.values:
             errors.append(
@@ -285,10 +298,12 @@ def _import(
             external_id=raw.get("external_id", "").strip(),
             notes=raw.get("notes", "").strip(),
         )
-        for name, message in transaction_errors(portfolio=portfolio, data=data).items():
+        problems = transaction_errors(portfolio=portfolio, data=data)
+        for name, message in problems.items():
             errors.append(LineError(line, name, message[0].lower() + message[1:]))
-        row.data = data
-        row.picks = picks
+        if not problems:
+            row.data = data
+            row.picks = picks
 
     # De-duplication: by external id, else by a hash of the row's content and its occurrence in the file.
     seen_ext: dict[str, int] = {}

@@ -206,3 +206,31 @@ def test_command_imports_and_summarises(tmp_path, capsys) -> None:  # type: igno
     assert "Imported 4 transaction(s) into portfolio 'Taxable'" in out
     assert "Accounts created (taxable, lifo): Exchange" in out
     assert Asset.objects.filter(symbol="BTC").exists()
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "fragment"),
+    [
+        ("2024-03-01T12:00:00+00:00,Exchange,buy,BTC,1,100,0,,,,,,,,extra,more", "row", "2 more value(s)"),
+        ("2024-03-01T12:00:00+00:00,Exchange,buy,BTC,1E+999999,100,0,,,,,,,", "quantity", "less than"),
+        ("2024-03-01T12:00:00+00:00,Exchange,buy," + "X" * 21 + ",1,100,0,,,,,,,", "asset", "longer than 20"),
+        ("2024-03-01T12:00:00+00:00," + "A" * 101 + ",buy,BTC,1,100,0,,,,,,,", "account", "longer than 100"),
+    ],
+)
+def test_malformed_rows_are_errors_not_crashes(row: str, field: str, fragment: str) -> None:
+    """Bad input is a line-numbered error, never a server error or a silently dropped value."""
+    with pytest.raises(LedgerImportError) as info:
+        run(HEADER + row + "\n")
+    (error,) = info.value.errors
+    assert (error.line, error.field) == (2, field)
+    assert fragment in error.message
+
+
+def test_line_numbers_count_physical_lines_of_quoted_notes() -> None:
+    text = HEADER + (
+        '2024-03-01T12:00:00+00:00,Exchange,buy,BTC,1,100,0,,,,,,,"a note\nover two lines"\n'
+        "2024-03-02T12:00:00+00:00,Exchange,buy,BTC,-1,100,0,,,,,,,\n"
+    )
+    with pytest.raises(LedgerImportError) as info:
+        run(text)
+    assert [(e.line, e.field) for e in info.value.errors] == [(4, "quantity")]
