@@ -11,7 +11,7 @@ import csv
 import io
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from celery import shared_task
@@ -132,6 +132,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         job.status, job.progress, job.errors, job.error_count = Status.DONE, 100, [], 0
         if not dry_run:
             job.portfolio = summary.portfolio
+            job.content = ""  # imported: the ledger holds the rows now; keep no second copy of the file
         job.save(
             update_fields=[
                 "summary",
@@ -140,6 +141,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
                 "errors",
                 "error_count",
                 "portfolio",
+                "content",
                 "updated_at",
             ]
         )
@@ -201,3 +203,22 @@ def import_ledger_job(job_id: int) -> str:
     """Run an ImportJob's preview or confirmed import. Idempotent: a finished or claimed job is left alone."""
     job = import_job_run(job_id=job_id)
     return job.status if job is not None else "skipped"
+
+
+# Uploads that were previewed but never imported are dropped after this long.
+ABANDONED_AFTER = timedelta(days=7)
+
+
+def import_jobs_purge(*, now: datetime | None = None) -> int:
+    """Delete previews never confirmed (or failed) and untouched for ABANDONED_AFTER; returns how many."""
+    cutoff = (now or timezone.now()) - ABANDONED_AFTER
+    stale = ImportJob.objects.filter(updated_at__lt=cutoff).filter(
+        Q(confirmed=False) | Q(status=Status.FAILED)
+    )
+    deleted, _ = stale.delete()
+    return deleted
+
+
+@shared_task(name="portfolios.import_tasks.purge_import_jobs", acks_late=True)  # type: ignore[untyped-decorator]
+def purge_import_jobs() -> int:
+    return import_jobs_purge()

@@ -186,6 +186,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(hour=0, minute=20),
         "options": {"expires": 6 * 3600},
     },
+    "purge-import-jobs": {
+        "task": "portfolios.import_tasks.purge_import_jobs",
+        "schedule": crontab(hour=3, minute=0),
+        "options": {"expires": 6 * 3600},
+    },
 }
 
 # --- Prices -------------------------------------------------------------------------------------------

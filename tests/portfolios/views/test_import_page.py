@@ -134,6 +134,9 @@ def test_good_file_preview_then_confirm_saves_rows(logged_in, portfolio) -> None
     )
     # The preview page of a finished import goes to the result.
     assert logged_in.get(preview_url(job))["Location"] == confirmed["Location"]
+    # Once imported, no second copy of the file is kept.
+    job.refresh_from_db()
+    assert job.content == ""
 
 
 def test_new_portfolio_is_created_only_on_confirm(logged_in, owner) -> None:  # type: ignore[no-untyped-def]
@@ -395,3 +398,22 @@ def test_progress_is_reported_while_the_import_runs(logged_in, portfolio, queued
     assert seen == sorted(seen)
     assert {45, 60, 95} <= set(seen)
     assert status(logged_in, job)["progress"] == 100
+
+
+def test_abandoned_previews_are_purged(logged_in, portfolio) -> None:  # type: ignore[no-untyped-def]
+    """Uploads previewed but never imported are deleted after a week; imported ones stay as a record."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portfolios.import_tasks import import_jobs_purge
+
+    upload(logged_in, GOOD, portfolio=portfolio.pk)
+    abandoned = ImportJob.objects.get()
+    upload(logged_in, GOOD.replace("2023-", "2022-"), portfolio=portfolio.pk)
+    imported = ImportJob.objects.exclude(pk=abandoned.pk).get()
+    logged_in.post(preview_url(imported))
+    now = timezone.now()
+    assert import_jobs_purge(now=now + timedelta(days=6)) == 0
+    assert import_jobs_purge(now=now + timedelta(days=8)) == 1
+    assert list(ImportJob.objects.values_list("pk", flat=True)) == [imported.pk]
