@@ -5,10 +5,12 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from config.env import Env
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
-env = environ.Env()
+env = Env()
 # A local .env is optional; real deployments set the environment directly.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
