@@ -11,8 +11,8 @@ TRUE = frozenset({"1", "true", "yes", "on"})
 FALSE = frozenset({"0", "false", "no", "off"})
 
 
-class Env(environ.Env):
-    def bool(self, var: str, default: object = environ.Env.NOTSET) -> bool:  # type: ignore[override]
+class Env(environ.Env):  # type: ignore[misc]  # django-environ ships no type hints
+    def bool(self, var: str, default: object = environ.Env.NOTSET) -> bool:
         raw = os.environ.get(var)
         if raw is None or raw.strip() == "":
             if default is environ.Env.NOTSET:
