@@ -8,11 +8,13 @@ from celery.schedules import crontab
 from config.env import Env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = Env()
 # A local .env is optional; real deployments set the environment directly.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# Runtime files of the embedded default: queue folders, beat schedule, file cache, worker log.
+VAR_DIR = Path(env.str("LOTWISE_VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")

@@ -51,7 +51,7 @@ class Command(BaseCommand):
         if not getattr(settings, "REDIS_URL", ""):
             for sub in ("queue", "processed"):
                 (settings.CELERY_QUEUE_DIR / sub).mkdir(parents=True, exist_ok=True)
-        settings.VAR_DIR.mkdir(exist_ok=True)
+        settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local"),
