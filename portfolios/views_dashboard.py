@@ -145,15 +145,9 @@ def account_detail(request: HttpRequest, portfolio_id: int, account_id: int) -> 
         account=account, prices=prices, today=_today(request), sort=request.GET.get("sort", "")
     )
     ctx = {
-        "portfolio": portfolio,
+        **_lots_context(request, portfolio, prices, table, show_account=False),
         "account": account,
         "row": row,
-        "table": table,
-        "sort": table.sort,
-        "page": Paginator(table.rows, LOTS_PER_PAGE).get_page(request.GET.get("page")),
-        "show_account": False,
-        "sort_columns": LOT_COLUMNS,
-        **_status(portfolio, prices),
     }
     return render(request, "portfolios/account_detail.html", ctx)
 
@@ -164,16 +158,28 @@ def lot_list(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     table = selectors.lots_list(
         portfolio=portfolio, prices=prices, today=_today(request), sort=request.GET.get("sort", "")
     )
-    ctx = {
+    ctx = _lots_context(request, portfolio, prices, table, show_account=True)
+    return render(request, "portfolios/lot_list.html", ctx)
+
+
+def _lots_context(
+    request: HttpRequest,
+    portfolio: Portfolio,
+    prices: selectors.SnapshotPrices,
+    table: Any,
+    *,
+    show_account: bool,
+) -> dict[str, Any]:
+    """What the sortable, paginated lots table (templates/portfolios/_lots_table.html) needs."""
+    return {
         "portfolio": portfolio,
         "table": table,
         "sort": table.sort,
         "page": Paginator(table.rows, LOTS_PER_PAGE).get_page(request.GET.get("page")),
-        "show_account": True,
+        "show_account": show_account,
         "sort_columns": LOT_COLUMNS,
         **_status(portfolio, prices),
     }
-    return render(request, "portfolios/lot_list.html", ctx)
 
 
 def realized(request: HttpRequest, portfolio_id: int) -> HttpResponse:
