@@ -116,19 +116,23 @@ class _JsonPriceSource:
     backoff_base: ClassVar[float] = 1.0
     backoff_max: ClassVar[float] = 60.0
     max_retry_after: ClassVar[float] = 120.0
+    DEFAULT_BASE_URL: ClassVar[str] = ""
+    DEFAULT_RATE_PER_MINUTE: ClassVar[float] = 30
 
     def __init__(
         self,
-        base_url: str,
+        base_url: str | None = None,
         *,
         http: httpx.Client | None = None,
-        rate_per_minute: float = 30,
+        rate_per_minute: float | None = None,
         max_retries: int = 5,
         sleep: Callable[[float], object] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         timeout: float = 15.0,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url = (base_url or self.DEFAULT_BASE_URL).rstrip("/")
+        if rate_per_minute is None:
+            rate_per_minute = self.DEFAULT_RATE_PER_MINUTE
         self.max_retries = max_retries
         self._owns_http = http is None
         self._http = http or httpx.Client(
@@ -240,25 +244,9 @@ class CoinGeckoClient(_JsonPriceSource):
     BATCH = 50
     HISTORY_DAYS = 365
 
-    def __init__(
-        self,
-        base_url: str,
-        api_key: str,
-        *,
-        http: httpx.Client | None = None,
-        rate_per_minute: float = 30,
-        max_retries: int = 5,
-        sleep: Callable[[float], object] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        super().__init__(
-            base_url,
-            http=http,
-            rate_per_minute=rate_per_minute,
-            max_retries=max_retries,
-            sleep=sleep,
-            clock=clock,
-        )
+    def __init__(self, base_url: str, api_key: str, **options: Any) -> None:
+        """`options` are the shared request loop's: http, rate_per_minute, max_retries, sleep, clock, timeout."""
+        super().__init__(base_url, **options)
         self.api_key = api_key
 
     @classmethod
@@ -349,27 +337,9 @@ class CoinbaseClient(_JsonPriceSource):
     name = "Coinbase"
     source = "coinbase"
     DEFAULT_BASE_URL = "https://api.exchange.coinbase.com"
+    DEFAULT_RATE_PER_MINUTE = 120
     MAX_CANDLES = 300
     DAY_SECONDS = 86400
-
-    def __init__(
-        self,
-        base_url: str = DEFAULT_BASE_URL,
-        *,
-        http: httpx.Client | None = None,
-        rate_per_minute: float = 120,
-        max_retries: int = 5,
-        sleep: Callable[[float], object] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        super().__init__(
-            base_url,
-            http=http,
-            rate_per_minute=rate_per_minute,
-            max_retries=max_retries,
-            sleep=sleep,
-            clock=clock,
-        )
 
     @classmethod
     def from_settings(cls, **kwargs: Any) -> CoinbaseClient:
