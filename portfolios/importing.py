@@ -16,27 +16,11 @@ from django.db import transaction
 from portfolios.db import bulk_insert
 from portfolios.fields import canonical
 from portfolios.models import Account, Asset, LotPick, Portfolio, Transaction, TransactionType
-from portfolios.models.ledger import AssetClass, BasisMethod, User
+from portfolios.models.ledger import LEDGER_FIELDS, AssetClass, BasisMethod, User
 from portfolios.services import TransactionData, ledger_changed, portfolio_for_user, transaction_errors
 from taxes.services import RecomputeError, RecomputeResult, portfolio_recompute
 
-COLUMNS = (
-    "timestamp",
-    "account",
-    "type",
-    "asset",
-    "quantity",
-    "unit_price",
-    "fee",
-    "counter_asset",
-    "counter_quantity",
-    "to_account",
-    "acquired_at",
-    "cost_basis",
-    "external_id",
-    "notes",
-    "lot_picks",
-)
+COLUMNS = LEDGER_FIELDS
 REQUIRED_COLUMNS = COLUMNS[:7]
 CASH_SYMBOLS = {"USD", ""}
 EXTRA = "\x00extra"  # marks a row with more values than the header has columns

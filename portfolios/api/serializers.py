@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from portfolios.fields import MAX_DIGITS, QUANTITY_PLACES
 from portfolios.models import Account, Asset, Portfolio, Transaction, TransactionType
+from portfolios.models.ledger import LEDGER_FIELDS
 from taxes.models import Disposal, TaxLot
 
 
@@ -51,24 +52,7 @@ class TransactionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Transaction
-        fields = [
-            "id",
-            "account",
-            "type",
-            "timestamp",
-            "asset",
-            "quantity",
-            "unit_price",
-            "fee",
-            "counter_asset",
-            "counter_quantity",
-            "to_account",
-            "acquired_at",
-            "cost_basis",
-            "external_id",
-            "notes",
-            "lot_picks",
-        ]
+        fields = ["id", *LEDGER_FIELDS]
         read_only_fields = ["id"]
 
     def __init__(self, *args: Any, portfolio: Portfolio | None = None, **kwargs: Any) -> None:

@@ -187,6 +187,8 @@ TYPED_INPUTS = (
     "acquired_at",
     "cost_basis",
 )
+# A transaction's inputs in order: the CSV format's columns and the API's fields.
+LEDGER_FIELDS = ("timestamp", "account", "type", *TYPED_INPUTS, "external_id", "notes", "lot_picks")
 # Which inputs each type uses: the forms, the importer and the API read this one table.
 TYPE_FIELDS: dict[str, frozenset[str]] = {
     TransactionType.BUY: frozenset({"asset", "quantity", "unit_price", "fee"}),
