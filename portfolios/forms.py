@@ -46,14 +46,6 @@ def grouped_text(value: Decimal | None) -> str:
     return text or "0"
 
 
-_PADDED = re.compile(r"(?<![\d.])(\d+)\.(\d*?)0+(?![\d.])")
-
-
-def tidy_numbers(message: str) -> str:
-    """Trailing zeros off the decimals in a message: "5.000000000000000000 BTC" -> "5 BTC"."""
-    return _PADDED.sub(lambda m: f"{m[1]}.{m[2]}" if m[2] else m[1], message)
-
-
 class ExactDecimalFormField(forms.CharField):
     """A decimal typed as text: exact (no float, no browser rounding), any number of places.
 
@@ -291,10 +283,10 @@ class TransactionForm(forms.Form):
     def add_service_errors(self, exc: ValidationError) -> None:
         """Put the service's errors on the fields they name; the rest above the form."""
         if not hasattr(exc, "error_dict"):
-            self.add_error(None, [tidy_numbers(m) for m in exc.messages])
+            self.add_error(None, exc.messages)
             return
         for name, errors in exc.error_dict.items():
-            messages = [tidy_numbers(m) for e in errors for m in e.messages]
+            messages = [m for e in errors for m in e.messages]
             if name in self.fields:
                 self.add_error(name, messages)
             else:

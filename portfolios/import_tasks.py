@@ -21,7 +21,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from portfolios.forms import tidy_numbers
 from portfolios.importing import ImportSummary, LedgerImportError, ledger_import
 from portfolios.models import ImportJob, User
 
@@ -116,9 +115,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
             progress=lambda percent: cache.set(progress_key(job_id), percent, timeout=3600),
         )
     except LedgerImportError as exc:
-        _fail(
-            job, [{"line": e.line, "field": e.field, "message": tidy_numbers(e.message)} for e in exc.errors]
-        )
+        _fail(job, [{"line": e.line, "field": e.field, "message": e.message} for e in exc.errors])
     except ValidationError as exc:
         _fail(job, [{"line": 0, "field": "portfolio", "message": m} for m in exc.messages])
     except Exception:

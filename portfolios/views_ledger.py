@@ -26,7 +26,6 @@ from portfolios.forms import (
     TransactionForm,
     TransactionTypeForm,
     grouped_text,
-    tidy_numbers,
     transaction_initial,
 )
 from portfolios.import_tasks import import_job_confirm, import_job_create, import_job_progress
@@ -253,7 +252,7 @@ def transaction_delete(request: HttpRequest, portfolio_id: int, tx_id: int) -> H
         try:
             services.transaction_delete(tx=tx)
         except ValidationError as exc:
-            errors = [tidy_numbers(m) for m in exc.messages]
+            errors = exc.messages
         else:
             messages.success(request, f"Deleted: {description}. Lots are up to date.")
             return redirect("portfolios:transaction_list", portfolio_id=portfolio_id)

@@ -221,6 +221,14 @@ class _Loss:
         self.marks = marks
 
 
+def _n(value: Decimal) -> str:
+    """A number for a message: fixed point, no padding zeros (5, not 5.000000000000000000 or 5E+0)."""
+    if not value.is_finite():
+        return str(value)
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _err(ev: Event, field: str, message: str) -> EngineError:
     return EngineError(message, event_id=ev.id, field=field)
 
@@ -343,9 +351,9 @@ class Engine:
             raise _err(ev, "asset", f"unknown asset {ev.asset}")
         q = ev.quantity
         if not q > 0:
-            raise _err(ev, "quantity", f"quantity must be positive, got {q}")
+            raise _err(ev, "quantity", f"quantity must be positive, got {_n(q)}")
         if ev.fee < 0:
-            raise _err(ev, "fee", f"fee must not be negative, got {ev.fee}")
+            raise _err(ev, "fee", f"fee must not be negative, got {_n(ev.fee)}")
         return info
 
     @staticmethod
@@ -354,14 +362,16 @@ class Engine:
         if p is None:
             raise _err(ev, "unit_price", f"a unit price (fair value) is required for {ev.type}")
         if p < 0:
-            raise _err(ev, "unit_price", f"unit price must not be negative, got {p}")
+            raise _err(ev, "unit_price", f"unit price must not be negative, got {_n(p)}")
         return p
 
     # ---- taking lots out of a book ---------------------------------------------------------------------
 
     def take(self, book: _Book, ev: Event, q: Decimal) -> list[Piece]:
         if q > book.total:
-            raise _err(ev, "quantity", f"quantity {q} is more than the {book.total} the account holds")
+            raise _err(
+                ev, "quantity", f"quantity {_n(q)} is more than the {_n(book.total)} the account holds"
+            )
         if ev.lot_picks:
             return self.take_picks(book, ev, q)
         heap = book.heap
@@ -404,11 +414,11 @@ class Engine:
         total = ZERO
         for p in ev.lot_picks:
             if not p.quantity > 0:
-                raise _err(ev, "lot_picks", f"picked quantity must be positive, got {p.quantity}")
+                raise _err(ev, "lot_picks", f"picked quantity must be positive, got {_n(p.quantity)}")
             need[p.origin_event_id] = need.get(p.origin_event_id, ZERO) + p.quantity
             total += p.quantity
         if total != q:
-            raise _err(ev, "lot_picks", f"picked lots add up to {total}, not the quantity {q}")
+            raise _err(ev, "lot_picks", f"picked lots add up to {_n(total)}, not the quantity {_n(q)}")
         idx = self.origin_index(book)
         for origin, nq in need.items():
             lots = idx.get(origin)
@@ -416,7 +426,9 @@ class Engine:
                 raise _err(ev, "lot_picks", f"no open lot from event {origin} in this account and asset")
             held = sum((lot.quantity for lot in lots), ZERO)
             if nq > held:
-                raise _err(ev, "lot_picks", f"picked {nq} from the lots of event {origin}, which hold {held}")
+                raise _err(
+                    ev, "lot_picks", f"picked {_n(nq)} from the lots of event {origin}, which hold {_n(held)}"
+                )
         pieces: list[Piece] = []
         # Picks naming the same origin are taken together, so no lot is cut twice by one event.
         for origin, rem in need.items():
@@ -530,8 +542,10 @@ class Engine:
         if ca == asset.id:
             raise _err(ev, "counter_asset", "a trade must receive a different asset")
         cq = ev.counter_quantity
-        if cq is None or not cq > 0:
-            raise _err(ev, "counter_quantity", f"a trade needs a positive quantity received, got {cq}")
+        if cq is None:
+            raise _err(ev, "counter_quantity", "a trade needs the quantity received")
+        if not cq > 0:
+            raise _err(ev, "counter_quantity", f"a trade needs a positive quantity received, got {_n(cq)}")
         q = ev.quantity
         value = q * self.price_of(ev)
         fee = ev.fee
@@ -566,7 +580,7 @@ class Engine:
         if cost is None:
             raise _err(ev, "cost_basis", "a gift received needs the donor's cost basis")
         if cost < 0:
-            raise _err(ev, "cost_basis", f"cost basis must not be negative, got {cost}")
+            raise _err(ev, "cost_basis", f"cost basis must not be negative, got {_n(cost)}")
         acquired = ev.acquired_date
         if acquired is None:
             raise _err(ev, "acquired_date", "a gift received needs the donor's acquisition date")

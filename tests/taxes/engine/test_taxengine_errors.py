@@ -210,3 +210,14 @@ def test_error_in_wash_sale_asset_does_not_hide_event() -> None:
     led.buy("2024-01-01", 1, 10, asset=ETF)
     led.sell("2024-01-05", 2, 10, asset=ETF)
     fails(led, "quantity", 2)
+
+
+def test_messages_print_numbers_without_padding() -> None:
+    """Numbers in messages read as typed, whatever exponent the stored Decimals carry (a database column
+    keeps 18 places: 1 arrives as 1.000000000000000000)."""
+    led = Ledger()
+    led.buy("2024-01-01", D("1.000000000000000000"), 10)
+    led.buy("2024-01-02", D("0.250000000000000000"), 10)
+    led.add("sell", "2024-02-01", D("1.500000000000000000"), 20)
+    err = fails(led, "quantity", 3)
+    assert err.message == "quantity 1.5 is more than the 1.25 the account holds"
