@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -89,10 +89,13 @@ def _reset_producer_pool() -> None:
     celery_app.amqp._producer_pool = None
 
 
+FAULTS_MODULE = "tests.integration.snapshot_faults"
+
+
 class Worker:
     """One `celery -A config worker` process (and its pool child) in its own process group."""
 
-    def __init__(self, *, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, *, env: dict[str, str], log_path: Path, include: Sequence[str] = ()) -> None:
         self.log_path = log_path
         name = f"it-{uuid.uuid4().hex[:8]}@%h"
         cmd = [
@@ -100,6 +103,8 @@ class Worker:
             "--pool=prefork", "--concurrency=1", "--loglevel=INFO", "-n", name,
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]  # fmt: skip
+        if include:
+            cmd.append(f"--include={','.join(include)}")
         self._log = log_path.open("wb")
         self.process = subprocess.Popen(
             cmd, cwd=BASE_DIR, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
@@ -129,10 +134,12 @@ class Worker:
 def start_worker(
     transactional_db: None, broker: redis.Redis, redis_url: str, tmp_path: Path
 ) -> Iterator[Any]:
-    """start_worker(**env) -> Worker, ready to consume. Every worker is killed in teardown."""
+    """start_worker(inject_faults=False, **env) -> Worker, ready to consume. Every worker is killed in
+    teardown. With inject_faults, the worker also loads tests/integration/snapshot_faults.py, which wraps
+    the snapshot service with the faults and delays described there."""
     workers: list[Worker] = []
 
-    def start(**extra_env: str) -> Worker:
+    def start(*, inject_faults: bool = False, **extra_env: str) -> Worker:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -144,7 +151,11 @@ def start_worker(
             "PYTHONUNBUFFERED": "1",
             **extra_env,
         }
-        worker = Worker(env=env, log_path=tmp_path / f"worker-{len(workers)}.log")
+        worker = Worker(
+            env=env,
+            log_path=tmp_path / f"worker-{len(workers)}.log",
+            include=[FAULTS_MODULE] if inject_faults else [],
+        )
         workers.append(worker)
         worker.wait_ready()
         return worker

@@ -172,7 +172,7 @@ def test_a_price_refresh_fans_out_snapshots(start_worker: Any, gecko_server: tup
 
 def test_a_transient_fault_is_retried(start_worker: Any) -> None:
     setup = _portfolio("it-retry")
-    worker = start_worker(LOTWISE_TEST_HOOKS="1")
+    worker = start_worker(inject_faults=True)
     first = wait_for(lambda: _snapshots(setup.portfolio), timeout=WAIT, what="the first snapshot")[0]
 
     faults = f"lotwise-test:snapshot-faults:{setup.portfolio.pk}"
@@ -198,7 +198,7 @@ def test_a_worker_killed_mid_snapshot_leaves_the_previous_one_and_the_task_is_re
     # The next snapshot will differ: BTC moved.
     PriceQuote.objects.create(asset=setup.btc, at=timezone.now(), price=D(80000), source="coingecko")
 
-    slow = start_worker(LOTWISE_SNAPSHOT_TEST_DELAY="60", CELERY_VISIBILITY_TIMEOUT="5")
+    slow = start_worker(inject_faults=True, LOTWISE_SNAPSHOT_TEST_DELAY="60", CELERY_VISIBILITY_TIMEOUT="5")
     snapshot_portfolio.delay(setup.portfolio.pk)
     marker = f"lotwise-test:snapshot-writing:{setup.portfolio.pk}"
     wait_for(lambda: cache.get(marker), timeout=WAIT, what="the worker to be inside the snapshot transaction")

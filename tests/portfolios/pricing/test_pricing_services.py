@@ -226,13 +226,12 @@ def test_an_unreachable_api_is_left_alone_for_a_while(no_network, gecko, clock, 
     """After retries and backoff are spent once, the periodic refresh skips the API for API_DOWN_SECONDS
     (the worker does not spend its time on the same backoff every five minutes), then tries again."""
     from portfolios.pricing import services
+    from portfolios.pricing.client import CoinGeckoClient
 
     def fresh(cls):  # type: ignore[no-untyped-def]
-        return services.CoinGeckoClient(
-            gecko.base_url, "", rate_per_minute=6000, sleep=clock.sleep, clock=clock
-        )
+        return CoinGeckoClient(gecko.base_url, "", rate_per_minute=6000, sleep=clock.sleep, clock=clock)
 
-    monkeypatch.setattr(services.CoinGeckoClient, "from_settings", classmethod(fresh))
+    monkeypatch.setattr(CoinGeckoClient, "from_settings", classmethod(fresh))
     route = no_network.get(SIMPLE_PRICE).mock(side_effect=httpx.ConnectError("Name or service not known"))
     first = prices_refresh_latest()
     assert route.call_count == 6
@@ -356,11 +355,11 @@ def test_refresh_history_uses_coinbase_before_the_last_365_days_and_coingecko_af
     ],
 )
 def test_missing_spans(start, stop, stored, spans):
-    from portfolios.pricing.services import _missing_spans
+    from portfolios.pricing.services.history import missing_spans
 
     d = date.fromisoformat
     stored_days = (d(stored[0]), d(stored[1])) if stored else None
-    assert _missing_spans(d(start), d(stop), stored_days) == [(d(a), d(b)) for a, b in spans]
+    assert missing_spans(d(start), d(stop), stored_days) == [(d(a), d(b)) for a, b in spans]
 
 
 @time_machine.travel(utc(2026, 11, 24, 6), tick=False)

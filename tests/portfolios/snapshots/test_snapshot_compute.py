@@ -311,7 +311,7 @@ def test_empty_portfolio(db) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_only_the_latest_snapshots_are_kept(hand_worked, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("portfolios.snapshots.KEEP_SNAPSHOTS", 3)
+    monkeypatch.setattr("portfolios.snapshots.compute.KEEP_SNAPSHOTS", 3)
     ids = [
         portfolio_snapshot_compute(
             portfolio_id=hand_worked.portfolio.pk, as_of=AS_OF + timedelta(minutes=i)

@@ -1,0 +1,29 @@
+"""Portfolio snapshots: what the dashboard reads instead of the ledger (schema: portfolios/SNAPSHOT_SCHEMA.md).
+
+A snapshot is computed from stored rows only: open TaxLots (the engine runs here only when LedgerStatus
+says the lots were never computed), the latest prices, IncomeRecords and the Target. The daily ValuePoint
+history is brought up to date in the same transaction: only from the last stored day onwards while the
+ledger is unchanged, from the first day when it changed (or when asked, e.g. after a history refresh).
+
+Money is exact: each lot's value is quantity x price rounded half-even to the 18 places the database keeps,
+and every total is a sum of those, so assets, accounts and lots add up to the total to the last digit.
+Prices that are missing or older than PRICE_MAX_AGE_MINUTES are flagged and leave the value unknown
+(null) - never zero - and out of the total.
+
+    inputs.py     what a snapshot reads, for a batch of portfolios at once
+    summary.py    value, weights, drift and bands, unrealized gain per lot, income, price freshness
+    history.py    the daily value history (ValuePoint rows)
+    compute.py    the services the tasks call: compute and store snapshots
+    selectors.py  which portfolios a price change concerns
+    money.py      rounding and the exact text the snapshot stores
+"""
+
+from .compute import KEEP_SNAPSHOTS, portfolio_snapshot_compute, portfolios_snapshot_compute
+from .selectors import portfolios_holding
+
+__all__ = [
+    "KEEP_SNAPSHOTS",
+    "portfolio_snapshot_compute",
+    "portfolios_holding",
+    "portfolios_snapshot_compute",
+]

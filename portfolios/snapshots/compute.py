@@ -1,0 +1,168 @@
+"""The snapshot services the tasks call: compute and store the snapshots of one or several portfolios."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal, localcontext
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from portfolios.models import Portfolio, PortfolioSnapshot, ValuePoint
+from portfolios.pricing.selectors import price_history, prices_latest
+
+from .history import ValueHistory
+from .inputs import load_inputs
+from .money import WIDE, as_text, iso_utc, ratio, round_money
+from .summary import OK, price_status, summarise
+
+KEEP_SNAPSHOTS = 30
+
+
+def portfolio_snapshot_compute(
+    *, portfolio_id: int, as_of: datetime | None = None, rebuild_history: bool = False
+) -> PortfolioSnapshot:
+    """Compute and store a snapshot of the portfolio at `as_of` (default: now), with its daily history.
+
+    Raises Portfolio.DoesNotExist for an unknown id. Everything is written in one transaction: a worker
+    killed half-way leaves the previous snapshot and history whole. Idempotent: the same inputs give the
+    same numbers. `rebuild_history` recomputes every ValuePoint (e.g. after past prices changed).
+    """
+    snapshots = portfolios_snapshot_compute(
+        portfolio_ids=[portfolio_id], as_of=as_of, rebuild_history=rebuild_history
+    )
+    if not snapshots:
+        raise Portfolio.DoesNotExist(f"no portfolio with id {portfolio_id}")
+    return snapshots[0]
+
+
+def portfolios_snapshot_compute(
+    *, portfolio_ids: Sequence[int], as_of: datetime | None = None, rebuild_history: bool = False
+) -> list[PortfolioSnapshot]:
+    """Snapshots of several portfolios at once (the fan-out after a price refresh), in the order given.
+
+    The reads are batched: a fixed number of queries for the whole batch while each portfolio's history is
+    up to date, and all is written in one transaction. Ids of portfolios that no longer exist are skipped.
+    """
+    ids = list(dict.fromkeys(portfolio_ids))
+    as_of = as_of or timezone.now()
+    if timezone.is_naive(as_of):
+        raise ValueError("as_of must be timezone-aware")
+    inputs = load_inputs(ids, as_of=as_of)
+    if not inputs:
+        return []
+    asset_ids = {aid for one in inputs for aid in one.assets}
+    latest = prices_latest(asset_ids=asset_ids, as_of=as_of)
+    max_age = timedelta(minutes=settings.PRICE_MAX_AGE_MINUTES)
+    status = {aid: price_status(latest.get(aid), as_of=as_of, max_age=max_age) for aid in asset_ids}
+    usable = {aid: latest[aid].price for aid in asset_ids if status[aid] == OK}
+
+    summaries = []
+    for one in inputs:
+        # Per lot, then summed: every aggregate is a sum of the same rounded lot values.
+        with localcontext(WIDE):
+            lot_values: list[Decimal | None] = []
+            for lot in one.lots:
+                price = usable.get(lot.asset_id)
+                lot_values.append(None if price is None else round_money(lot.quantity * price))
+            body, totals = summarise(
+                lots=one.lots,
+                lot_values=lot_values,
+                accounts=one.accounts,
+                assets=one.assets,
+                latest=latest,
+                status=status,
+                target=one.target,
+                target_weights=one.target_weights,
+                income_rows=one.income_rows,
+                today=one.today,
+            )
+        history = ValueHistory(
+            one, total_value=totals["value"], cost_basis=totals["basis"], rebuild=rebuild_history
+        )
+        summaries.append((one, body, totals, history, history.plan()))
+
+    # One read of daily closes for the whole batch (what every portfolio's history still needs).
+    needs = [need for *_, need in summaries if need is not None]
+    closes: dict[int, dict[date, Decimal]] = {}
+    if needs:
+        closes = price_history(
+            asset_ids=set().union(*(assets for assets, _, _ in needs)),
+            start=min(start for _, start, _ in needs),
+            end=max(end for _, _, end in needs),
+        )
+
+    rows: list[PortfolioSnapshot] = []
+    points_to_write: list[ValuePoint] = []
+    histories = []
+    for one, body, totals, history, _ in summaries:
+        points = history.compute(closes)
+        histories.append(history)
+        points_to_write.extend(history.changed(points))
+
+        yesterday = one.today - timedelta(days=1)
+        previous_day = points.get(yesterday) or history.existing.get(yesterday)
+        day_change: dict[str, str | None] | None = None
+        if previous_day is not None:
+            with localcontext(WIDE):
+                change = totals["value"] - previous_day.value
+            pct = ratio(change, previous_day.value) if previous_day.value else None
+            day_change = {"value": as_text(change), "pct": as_text(pct)}
+        data: dict[str, Any] = {"as_of": iso_utc(as_of), **body, "day_change": day_change}
+        data["ledger"] = {"computed_at": one.ledger_computed_at, "error": one.ledger_error}
+        rows.append(
+            PortfolioSnapshot(
+                portfolio=one.portfolio,
+                as_of=as_of,
+                total_value=totals["value"],
+                cost_basis=totals["basis"],
+                unrealized_gain=totals["unrealized"],
+                oldest_price_at=totals["oldest_price_at"],
+                has_missing_prices=bool(body["prices"]["missing"]),
+                has_stale_prices=bool(body["prices"]["stale"]),
+                data=data,
+            )
+        )
+
+    with transaction.atomic():
+        for history in histories:
+            history.delete_outside()
+        if points_to_write:
+            # One order for every writer, so concurrent upserts of the same rows cannot deadlock.
+            points_to_write.sort(key=lambda point: (point.portfolio_id, point.date))
+            ValuePoint.objects.bulk_create(
+                points_to_write,
+                batch_size=1000,
+                update_conflicts=True,
+                unique_fields=["portfolio", "date"],
+                update_fields=["value", "cost_basis", "net_deposits"],
+            )
+        created = PortfolioSnapshot.objects.bulk_create(rows)
+        _prune([one.portfolio.pk for one in inputs])
+    return created
+
+
+def _prune(portfolio_ids: list[int]) -> None:
+    """Keep the newest KEEP_SNAPSHOTS of each portfolio."""
+    if len(portfolio_ids) == 1:
+        mine = PortfolioSnapshot.objects.filter(portfolio_id=portfolio_ids[0])
+        mine.exclude(id__in=mine.order_by("-as_of", "-id").values("id")[:KEEP_SNAPSHOTS]).delete()
+        return
+    ranked = (
+        PortfolioSnapshot.objects.filter(portfolio_id__in=portfolio_ids)
+        .annotate(
+            rank=Window(
+                RowNumber(), partition_by=F("portfolio_id"), order_by=[F("as_of").desc(), F("id").desc()]
+            )
+        )
+        .filter(rank__gt=KEEP_SNAPSHOTS)
+        .values_list("id", flat=True)
+    )
+    old = list(ranked)
+    if old:
+        PortfolioSnapshot.objects.filter(id__in=old).delete()
