@@ -307,16 +307,18 @@ class Engine:
         self.ver += 1
         v = lot.ver = self.ver
         m = book.method
+        # A piece split off a lot (by a transfer or a wash sale) keeps its acquisition's place: ties on the
+        # date go by the acquisition's order (`aseq`), never by when the piece was cut (§1.1012-1(c)(1)).
         if m == _FIFO:
-            heappush(book.heap, (lot.acquired, lot.seq, v, lot))
+            heappush(book.heap, (lot.acquired, lot.aseq, lot.seq, v, lot))
         elif m == _LIFO:
-            heappush(book.heap, (-lot.acquired.toordinal(), -lot.seq, v, lot))
+            heappush(book.heap, (-lot.acquired.toordinal(), -lot.aseq, -lot.seq, v, lot))
         else:
             k = lot.key
             if k is None:
                 k = lot.key = lot.basis / lot.quantity
                 lot.js = None
-            heappush(book.heap, (-k, lot.acquired, lot.seq, v, lot))
+            heappush(book.heap, (-k, lot.acquired, lot.aseq, lot.seq, v, lot))
 
     def add(self, book: _Book, lot: _Lot) -> None:
         book.total += lot.quantity
@@ -433,7 +435,7 @@ class Engine:
         # Picks naming the same origin are taken together, so no lot is cut twice by one event.
         for origin, rem in need.items():
             lots = idx[origin]
-            lots.sort(key=lambda lot: (lot.acquired, lot.seq))
+            lots.sort(key=lambda lot: (lot.acquired, lot.aseq, lot.seq))
             while rem:
                 lot = lots[0]
                 lq = lot.quantity
@@ -622,6 +624,9 @@ class Engine:
             raise _err(ev, "to_account", f"unknown account {to}")
         if asset.is_cash:
             return
+        if dest.treatment != acct.treatment:
+            self.transfer_across(ev, acct, dest, asset)
+            return
         q = ev.quantity
         pieces = self.take(self.book(acct.id, asset.id), ev, q)
         dbook = self.book(to, asset.id)
@@ -676,6 +681,67 @@ class Engine:
                         at = bisect_right(rq, (moved.aseq, moved.seq), key=lambda x: (x.aseq, x.seq))
                         rq.insert(at, moved)
 
+    def transfer_across(self, ev: Event, acct: AccountInfo, dest: AccountInfo, asset: AssetInfo) -> None:
+        """A transfer between accounts of different tax treatment: nothing of the old lot's basis or date
+        carries over, so it needs the fair value that day.
+
+        - Out of a tax-advantaged account into a taxable one: a distribution. The taxable lot's basis is the
+          fair value (plus the fee) and its holding period starts the next day; the distribution is recorded
+          for the owner to reconcile with the custodian's 1099-R. It is not a purchase, so it replaces no
+          wash-sale loss.
+        - Out of a taxable account into a tax-advantaged one: a sale at fair value (the gain or loss is
+          realized and reported; the fee comes off the proceeds), and the new lot's basis is that value. A
+          loss on a security whose shares land in the IRA this way is disallowed for good (Rev. Rul. 2008-5).
+        - Out of a tax-deferred account into a tax-free one: a conversion, ordinary income at the fair value;
+          the new lot's basis is that value.
+        - Out of a tax-free account into a tax-deferred one: refused, no such rollover exists.
+        """
+        if acct.treatment == TaxTreatment.TAX_FREE and dest.treatment == TaxTreatment.TAX_DEFERRED:
+            raise _err(
+                ev,
+                "to_account",
+                "a transfer from a tax-free account (Roth, HSA) into a tax-deferred one is not possible; "
+                "record a sale in one account and a buy in the other",
+            )
+        if ev.unit_price is None:
+            raise _err(
+                ev,
+                "unit_price",
+                f"a transfer from a {acct.treatment.value.replace('_', '-')} into a "
+                f"{dest.treatment.value.replace('_', '-')} account needs the fair value in USD per unit that day",
+            )
+        price = self.price_of(ev)
+        q = ev.quantity
+        d = ev.date
+        value = q * price
+        if acct.treatment == _TAXABLE:
+            self.dispose(ev, "transfer", acct, asset, q, (value - ev.fee).quantize(MONEY))
+            lot = self.new_lot(
+                ev, dest, asset.id, q, value.quantize(MONEY), d, self.ltf(d), "transfer", None, True
+            )
+            if asset.wash_sale:
+                self.replacement_arrived(lot, d)
+            return
+        kind = "distribution" if dest.treatment == _TAXABLE else "conversion"
+        pieces = self.take(self.book(acct.id, asset.id), ev, q)
+        total = value.quantize(MONEY)
+        rest = total
+        last = len(pieces) - 1
+        out = self.transfers
+        for i, (lot, pq, bt, _lbt, _wat, _whole) in enumerate(pieces):
+            if i == last:
+                fv = rest
+            else:
+                fv = (total * pq / q).quantize(MONEY)
+                rest -= fv
+            ltf = lot.ltf
+            term = _LONG if ltf is None or d >= ltf else _SHORT
+            out.append(
+                Transfer(ev.id, kind, acct.id, asset.id, lot.lot_id, pq, lot.acquired, d, bt, fv, term, ZERO)
+            )
+        basis = (value + ev.fee).quantize(MONEY) if kind == "distribution" else total
+        self.new_lot(ev, dest, asset.id, q, basis, d, self.ltf(d), kind, None, False)
+
     def give(self, ev: Event) -> None:
         acct = self.account_of(ev)
         asset = self.checked_asset(ev)
@@ -706,7 +772,7 @@ class Engine:
         pieces = self.take(self.book(acct.id, asset.id), ev, q)
         d = ev.date
         taxable = acct.treatment == _TAXABLE
-        wash = taxable and asset.wash_sale
+        wash = taxable and asset.wash_sale and (acct.wash_sale_digital or asset.is_security)
         losses: list[_Loss] | None = None
         last = len(pieces) - 1
         rest = proceeds

@@ -55,6 +55,9 @@ INCOME_TYPES = frozenset(
 CASH_TYPES = frozenset({EventType.DEPOSIT, EventType.WITHDRAWAL})
 
 
+SECURITY_CLASSES = frozenset({"etf", "stock", "bond"})
+
+
 class BasisMethod(StrEnum):
     FIFO = "fifo"
     LIFO = "lifo"
@@ -75,9 +78,18 @@ class Term(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class AccountInfo:
+    """An account of the taxpayer. One engine run covers all of one taxpayer's accounts, so that a wash sale
+    sees purchases in every portfolio and account (IRC §1091; Rev. Rul. 2008-5 for IRAs).
+
+    `wash_sale_digital` says whether a loss on a digital asset sold from this account is matched against
+    replacements when the asset's `wash_sale` is on (the proposed-law switch of the account's portfolio);
+    securities are always matched.
+    """
+
     id: int
     treatment: TaxTreatment = TaxTreatment.TAXABLE
     basis_method: BasisMethod = BasisMethod.FIFO
+    wash_sale_digital: bool = True
 
     @property
     def taxable(self) -> bool:
@@ -94,6 +106,10 @@ class AssetInfo:
     @property
     def is_cash(self) -> bool:
         return self.asset_class == "cash"
+
+    @property
+    def is_security(self) -> bool:
+        return self.asset_class in SECURITY_CLASSES
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,6 +151,15 @@ ledgers = st.tuples(
 )
 
 
+def crosses_treatment(e: Event, accts: dict[int, AccountInfo]) -> bool:
+    """A transfer between accounts of different tax treatment: lots leave at fair value, a new lot arrives."""
+    return (
+        e.type is EventType.TRANSFER
+        and e.to_account is not None
+        and accts[e.account].treatment is not accts[e.to_account].treatment
+    )
+
+
 def run(events: Sequence[Event], accts: dict[int, AccountInfo], **kw: Any) -> Result:
     return compute(events, accounts=accts, assets=ASSETS, as_of=AS_OF, **kw)
 
@@ -161,11 +170,14 @@ def test_quantity_is_conserved(drawn: tuple[list[tuple[Any, ...]], list[BasisMet
     """Invariant (1): per asset, acquired = open + disposed + donated/gifted, exactly."""
     ops, methods = drawn
     events = build(ops, [TAXABLE, TAXABLE2, ROTH], [BTC, ETF, ETH])
-    res = run(events, make_accounts(methods))
+    accts = make_accounts(methods)
+    res = run(events, accts)
     acquired: dict[int, Decimal] = defaultdict(Decimal)
     for e in events:
         if e.type in (EventType.BUY, EventType.STAKING, EventType.GIFT_RECEIVED, EventType.INHERITANCE):
             acquired[e.asset] += e.quantity  # type: ignore[index]
+        if crosses_treatment(e, accts):
+            acquired[e.asset] += e.quantity  # type: ignore[index]  # a new lot, the old one left
         if e.type is EventType.TRADE:
             acquired[e.counter_asset] += e.counter_quantity  # type: ignore[index,operator]
     left: dict[int, Decimal] = defaultdict(Decimal)
@@ -186,7 +198,8 @@ def test_basis_is_conserved(drawn: tuple[list[tuple[Any, ...]], list[BasisMethod
     """Invariant (2): acquisition basis + fees moved + wash adjustments = open + disposed + given-away basis."""
     ops, methods = drawn
     events = build(ops, [TAXABLE, TAXABLE2, ROTH], [BTC, ETF, WBTC])
-    res = run(events, make_accounts(methods))
+    accts = make_accounts(methods)
+    res = run(events, accts)
     put_in = D(0)
     for e in events:
         price = e.unit_price
@@ -200,6 +213,11 @@ def test_basis_is_conserved(drawn: tuple[list[tuple[Any, ...]], list[BasisMethod
         elif e.type is EventType.GIFT_RECEIVED:
             assert e.cost_basis is not None
             put_in += e.cost_basis + e.fee
+        elif crosses_treatment(e, accts):
+            # A new lot at fair value; into a taxable account (a distribution) the fee adds to it.
+            put_in += e.quantity * price
+            if accts[e.account].treatment is not TaxTreatment.TAXABLE:
+                put_in += e.fee
         elif e.type is EventType.TRANSFER:
             put_in += e.fee
     put_in += sum((w.disallowed for w in res.wash_sales if w.added_to_basis), D(0))
