@@ -20,9 +20,10 @@ from portfolios.models.ledger import (
     TYPE_FIELDS,
     TYPED_INPUTS,
     AssetClass,
+    TaxTreatment,
     User,
 )
-from taxes.services import RecomputeError, portfolio_recompute
+from taxes.services import RecomputeError, owner_recompute, portfolio_recompute
 
 ZERO = Decimal(0)
 MAX_AMOUNT = Decimal(10) ** 15  # quantities and USD amounts; the columns keep 18 places below 10^22
@@ -119,12 +120,38 @@ def transaction_errors(
             errors["to_account"] = "Destination account is not in this portfolio."
         elif data.to_account.pk == data.account.pk:
             errors["to_account"] = "A transfer needs a different destination account."
+        else:
+            errors.update(_treatment_change_errors(data))
     if data.acquired_at and data.timestamp.tzinfo and data.acquired_at > data.timestamp.date():
         errors["acquired_at"] = "The donor's acquisition date is after the gift."
     for _origin, qty in data.lot_picks:
         if qty <= 0:
             errors["lot_picks"] = "Each picked quantity must be greater than zero."
     return errors
+
+
+def _treatment_change_errors(data: TransactionData) -> dict[str, str]:
+    """A transfer between accounts of different tax treatment is a distribution, a sale into the account or
+    a conversion (see the engine's transfer rules): it needs the fair value that day."""
+    source, dest = data.account.tax_treatment, data.to_account.tax_treatment if data.to_account else None
+    if dest is None or dest == source:
+        return {}
+    if source == TaxTreatment.TAX_FREE and dest == TaxTreatment.TAX_DEFERRED:
+        return {
+            "to_account": "A transfer from a tax-free account (Roth, HSA) into a tax-deferred one is not "
+            "possible; record a sale in one account and a buy in the other."
+        }
+    if data.unit_price is None:
+        if source == TaxTreatment.TAXABLE:
+            what = "a sale at fair value"
+        else:
+            what = "a distribution" if dest == TaxTreatment.TAXABLE else "a conversion"
+        return {
+            "unit_price": f"Required: a transfer from a {TaxTreatment(source).label.lower()} into a "
+            f"{TaxTreatment(dest).label.lower()} account is {what}, valued at the fair value in USD per "
+            "unit that day."
+        }
+    return {}
 
 
 def _apply(tx: Transaction, data: TransactionData) -> None:
@@ -161,9 +188,14 @@ def _recompute_or_reject(
 
 
 def ledger_changed(*, portfolio: Portfolio) -> None:
-    """After a committed ledger change: let the workers refresh the snapshot (debounced per portfolio)."""
-    for hook in _LEDGER_CHANGED_HOOKS:
-        transaction.on_commit(lambda hook=hook: hook(portfolio.pk))  # type: ignore[misc]
+    """After a committed ledger change: let the workers refresh the snapshots (debounced per portfolio).
+
+    Every portfolio of the owner is refreshed: one recompute covers the whole taxpayer, and a wash sale in
+    one portfolio moves basis into a replacement lot in another.
+    """
+    for pid in Portfolio.objects.filter(owner_id=portfolio.owner_id).values_list("pk", flat=True):
+        for hook in _LEDGER_CHANGED_HOOKS:
+            transaction.on_commit(lambda hook=hook, pid=pid: hook(pid))  # type: ignore[misc]
 
 
 _LEDGER_CHANGED_HOOKS: list[Callable[[int], None]] = []
@@ -262,14 +294,13 @@ def user_timezone_update(*, user: User, timezone_name: str) -> int:
     user.full_clean(validate_unique=False)
     user.save(update_fields=["timezone"])
     portfolios = list(Portfolio.objects.filter(owner=user).select_related("owner"))
-    for portfolio in portfolios:
-        try:
-            portfolio_recompute(portfolio=portfolio, changed_from=None)
-        except RecomputeError as exc:
-            raise ValidationError(
-                f"Portfolio {portfolio.name!r} cannot be recomputed in {timezone_name}: {exc}"
-            ) from exc
-        ledger_changed(portfolio=portfolio)
+    if not portfolios:
+        return 0
+    try:
+        owner_recompute(owner=user, changed_from=None)
+    except RecomputeError as exc:
+        raise ValidationError(f"Your ledger cannot be recomputed in {timezone_name}: {exc}") from exc
+    ledger_changed(portfolio=portfolios[0])
     return len(portfolios)
 
 

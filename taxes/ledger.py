@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from django.db.models import Q
 
-from portfolios.models import Account, Asset, LotPick, Portfolio, Transaction
+from portfolios.models import Account, Asset, LotPick, Transaction
+from portfolios.models.ledger import User
 from taxes import engine
 
 ZERO = Decimal(0)
@@ -35,39 +36,55 @@ _EVENT_FIELDS = (
 
 @dataclass(frozen=True)
 class LedgerContext:
-    portfolio: Portfolio
+    """One taxpayer's whole ledger: every portfolio and account of the owner, since one person is one
+    taxpayer (a wash sale looks across all of them)."""
+
+    owner: User
     tz: zoneinfo.ZoneInfo
     accounts: dict[int, engine.AccountInfo]
     assets: dict[int, engine.AssetInfo]
+    account_portfolio: dict[int, int]  # account id -> portfolio id, to file each derived row
 
 
-def ledger_context(*, portfolio: Portfolio) -> LedgerContext:
-    tz = zoneinfo.ZoneInfo(portfolio.owner.timezone)
-    accounts = {
-        a.id: engine.AccountInfo(
-            id=a.id,
-            treatment=engine.TaxTreatment(a.tax_treatment),
-            basis_method=engine.BasisMethod(a.basis_method),
+def ledger_context(*, owner: User) -> LedgerContext:
+    tz = zoneinfo.ZoneInfo(owner.timezone)
+    rows = list(
+        Account.objects.filter(portfolio__owner=owner).values_list(
+            "id", "portfolio_id", "tax_treatment", "basis_method", "portfolio__wash_sale_crypto"
         )
-        for a in Account.objects.filter(portfolio=portfolio)
+    )
+    accounts = {
+        pk: engine.AccountInfo(
+            id=pk,
+            treatment=engine.TaxTreatment(treatment),
+            basis_method=engine.BasisMethod(method),
+            wash_sale_digital=crypto_switch,
+        )
+        for pk, _pid, treatment, method, crypto_switch in rows
     }
-    asset_ids = set(
-        Transaction.objects.filter(portfolio=portfolio).exclude(asset=None).values_list("asset_id", flat=True)
-    ) | set(
-        Transaction.objects.filter(portfolio=portfolio)
-        .exclude(counter_asset=None)
-        .values_list("counter_asset_id", flat=True)
+    # Digital assets are matched for wash sales when any portfolio models the proposed law; a loss is then
+    # matched only where its own portfolio switched it on (AccountInfo.wash_sale_digital).
+    any_crypto_switch = any(row[4] for row in rows)
+    ledger = Transaction.objects.filter(portfolio__owner=owner)
+    asset_ids = set(ledger.exclude(asset=None).values_list("asset_id", flat=True)) | set(
+        ledger.exclude(counter_asset=None).values_list("counter_asset_id", flat=True)
     )
     assets = {
         a.id: engine.AssetInfo(
             id=a.id,
             symbol=a.symbol,
             asset_class=a.asset_class,
-            wash_sale=a.wash_sale_applies(crypto_too=portfolio.wash_sale_crypto),
+            wash_sale=a.wash_sale_applies(crypto_too=any_crypto_switch),
         )
         for a in Asset.objects.filter(id__in=asset_ids)
     }
-    return LedgerContext(portfolio=portfolio, tz=tz, accounts=accounts, assets=assets)
+    return LedgerContext(
+        owner=owner,
+        tz=tz,
+        accounts=accounts,
+        assets=assets,
+        account_portfolio={pk: pid for pk, pid, *_ in rows},
+    )
 
 
 def after_key_q(
@@ -82,7 +99,7 @@ def after_key_q(
 def ledger_events(
     *, ctx: LedgerContext, after: tuple[datetime, int] | None = None, ids: Iterable[int] | None = None
 ) -> list[engine.Event]:
-    qs = Transaction.objects.filter(portfolio=ctx.portfolio)
+    qs = Transaction.objects.filter(portfolio__owner=ctx.owner)
     if after is not None:
         qs = qs.filter(after_key_q(after, inclusive=False))
     if ids is not None:
@@ -90,7 +107,7 @@ def ledger_events(
     rows = qs.order_by("timestamp", "id").values_list(*_EVENT_FIELDS)
 
     picks: dict[int, list[engine.LotPick]] = defaultdict(list)
-    pick_qs = LotPick.objects.filter(transaction__portfolio=ctx.portfolio)
+    pick_qs = LotPick.objects.filter(transaction__portfolio__owner=ctx.owner)
     if after is not None:
         pick_qs = pick_qs.filter(
             after_key_q(after, inclusive=False, ts_field="transaction__timestamp", id_field="transaction_id")

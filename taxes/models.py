@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 
 from portfolios.fields import ExactDecimalField
@@ -139,7 +140,8 @@ class WashSaleRecord(_EventRecord):
 class EngineCheckpoint(models.Model):
     """Engine state after a point in the ledger, so a change late in the ledger replays only the tail."""
 
-    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="+")
+    # Per taxpayer: one engine run covers all of an owner's portfolios.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     after_timestamp = models.DateTimeField()
     after_id = models.BigIntegerField()
     replace_from_timestamp = models.DateTimeField()
@@ -147,8 +149,10 @@ class EngineCheckpoint(models.Model):
     state = models.JSONField()
 
     class Meta:
-        ordering = ["portfolio", "after_timestamp", "after_id"]
-        indexes = [models.Index(fields=["portfolio", "after_timestamp", "after_id"], name="checkpoint_order")]
+        ordering = ["owner", "after_timestamp", "after_id"]
+        indexes = [
+            models.Index(fields=["owner", "after_timestamp", "after_id"], name="checkpoint_owner_order")
+        ]
 
     def __str__(self) -> str:
         return f"checkpoint after {self.after_timestamp:%Y-%m-%d} #{self.after_id}"

@@ -1,8 +1,9 @@
-"""Recomputing a portfolio's lots, disposals and income from its ledger, replaced atomically."""
+"""Recomputing a taxpayer's lots, disposals and income from their ledger, replaced atomically."""
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -10,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portfolios.db import bulk_insert
-from portfolios.models import Portfolio, Transaction
+from portfolios.models import Portfolio, Transaction, User
 from taxes import engine
 from taxes.ledger import LedgerContext, after_key_q, ledger_context, ledger_events
 from taxes.models import (
@@ -54,10 +55,9 @@ def _today(ctx: LedgerContext) -> date:
     return timezone.now().astimezone(ctx.tz).date()
 
 
-def _checkpoint_before(portfolio: Portfolio, key: OrderKey) -> EngineCheckpoint | None:
-    _ts, _pk = key
+def _checkpoint_before(owner: User, key: OrderKey) -> EngineCheckpoint | None:
     return (
-        EngineCheckpoint.objects.filter(portfolio=portfolio)
+        EngineCheckpoint.objects.filter(owner=owner)
         .exclude(after_key_q(key, inclusive=True, ts_field="after_timestamp", id_field="after_id"))
         .order_by("-after_timestamp", "-after_id")
         .first()
@@ -65,22 +65,23 @@ def _checkpoint_before(portfolio: Portfolio, key: OrderKey) -> EngineCheckpoint 
 
 
 @transaction.atomic
-def portfolio_recompute(*, portfolio: Portfolio, changed_from: OrderKey | None = None) -> RecomputeResult:
-    """Replay the ledger through the engine and replace the stored lots and records.
+def owner_recompute(*, owner: User, changed_from: OrderKey | None = None) -> RecomputeResult:
+    """Replay the owner's whole ledger (every portfolio: one person is one taxpayer) through the engine and
+    replace the stored lots and records.
 
     `changed_from` is the order key (timestamp, id) of the earliest event that changed; replay starts at the
     last checkpoint before it. None replays everything (e.g. an account's basis method changed).
     Raises RecomputeError and leaves every stored row as it was when the ledger is inconsistent.
     """
-    # Serialise recomputes of one portfolio: the row lock is held until this transaction ends.
-    Portfolio.objects.select_for_update().filter(pk=portfolio.pk).first()
-    ctx = ledger_context(portfolio=portfolio)
+    # Serialise recomputes of one taxpayer: the row lock is held until this transaction ends.
+    User.objects.select_for_update().filter(pk=owner.pk).first()
+    ctx = ledger_context(owner=owner)
     start: engine.Checkpoint | None = None
-    checkpoint = _checkpoint_before(portfolio, changed_from) if changed_from is not None else None
+    checkpoint = _checkpoint_before(owner, changed_from) if changed_from is not None else None
     if checkpoint is not None:
         start = engine.Checkpoint.from_json(checkpoint.state)
     events = ledger_events(ctx=ctx, after=start.after if start else None)
-    total = Transaction.objects.filter(portfolio=portfolio).count() if start else len(events)
+    total = Transaction.objects.filter(portfolio__owner=owner).count() if start else len(events)
     try:
         result = engine.compute(
             events,
@@ -93,15 +94,26 @@ def portfolio_recompute(*, portfolio: Portfolio, changed_from: OrderKey | None =
     except engine.EngineError as exc:
         raise RecomputeError(exc) from exc
 
-    _store(portfolio=portfolio, result=result, start=start, events=events)
+    _store(ctx=ctx, result=result, start=start, events=events)
     now = timezone.now()
-    LedgerStatus.objects.update_or_create(
-        portfolio=portfolio,
-        defaults={"computed_at": now, "event_count": len(events), "error": "", "error_transaction": None},
-    )
+    counts = Counter(ctx.account_portfolio[e.account] for e in events if e.account in ctx.account_portfolio)
+    for pid in Portfolio.objects.filter(owner=owner).values_list("pk", flat=True):
+        status, _ = LedgerStatus.objects.get_or_create(portfolio_id=pid)
+        status.computed_at = now
+        status.error = ""
+        status.error_transaction = None
+        if start is None:
+            status.event_count = counts.get(pid, 0)
+        status.save()
     return RecomputeResult(
         events_replayed=len(events), full=start is None, lots=len(result.lots), computed_at=now
     )
+
+
+def portfolio_recompute(*, portfolio: Portfolio, changed_from: OrderKey | None = None) -> RecomputeResult:
+    """Recompute after a change in `portfolio`: the whole taxpayer, whose other portfolios a wash sale or a
+    replacement may reach."""
+    return owner_recompute(owner=portfolio.owner, changed_from=changed_from)
 
 
 def portfolio_recompute_or_flag(
@@ -111,42 +123,53 @@ def portfolio_recompute_or_flag(
     try:
         return portfolio_recompute(portfolio=portfolio, changed_from=changed_from)
     except RecomputeError as exc:
-        LedgerStatus.objects.update_or_create(
-            portfolio=portfolio,
-            defaults={"error": exc.message, "error_transaction_id": exc.transaction_id},
-        )
+        where = ""
+        if exc.transaction_id is not None:
+            name = (
+                Transaction.objects.filter(pk=exc.transaction_id)
+                .values_list("portfolio__name", flat=True)
+                .first()
+            )
+            if name is not None and name != portfolio.name:
+                where = f"in portfolio “{name}”, "
+        for pid in Portfolio.objects.filter(owner_id=portfolio.owner_id).values_list("pk", flat=True):
+            LedgerStatus.objects.update_or_create(
+                portfolio_id=pid,
+                defaults={"error": where + exc.message, "error_transaction_id": exc.transaction_id},
+            )
         logger.warning("recompute of portfolio %s failed: %s", portfolio.pk, exc)
         return None
 
 
 def _store(
     *,
-    portfolio: Portfolio,
+    ctx: LedgerContext,
     result: engine.Result,
     start: engine.Checkpoint | None,
     events: list[engine.Event],
 ) -> None:
+    owner = ctx.owner
     if start is None:
         for model in (Disposal, IncomeRecord, NonTaxableTransfer, WashSaleRecord):
-            model.objects.filter(portfolio=portfolio).delete()
-        EngineCheckpoint.objects.filter(portfolio=portfolio).delete()
+            model.objects.filter(portfolio__owner=owner).delete()
+        EngineCheckpoint.objects.filter(owner=owner).delete()
     else:
         replace = after_key_q(
             start.replace_from, inclusive=True, ts_field="event_timestamp", id_field="transaction_id"
         )
         for model in (Disposal, IncomeRecord, NonTaxableTransfer, WashSaleRecord):
-            model.objects.filter(portfolio=portfolio).filter(replace).delete()
-        EngineCheckpoint.objects.filter(portfolio=portfolio).filter(
+            model.objects.filter(portfolio__owner=owner).filter(replace).delete()
+        EngineCheckpoint.objects.filter(owner=owner).filter(
             after_key_q(start.after, inclusive=False, ts_field="after_timestamp", id_field="after_id")
         ).delete()
-    TaxLot.objects.filter(portfolio=portfolio).delete()
+    TaxLot.objects.filter(portfolio__owner=owner).delete()
 
-    pid = portfolio.pk
+    pid = ctx.account_portfolio
     bulk_insert(
         TaxLot,
         (
             TaxLot(
-                portfolio_id=pid,
+                portfolio_id=pid[lot.account],
                 account_id=lot.account,
                 asset_id=lot.asset,
                 lot_id=lot.lot_id,
@@ -164,11 +187,16 @@ def _store(
         ),
     )
     timestamps = _event_timestamps(result, known={e.id: e.timestamp for e in events})
+    # A wash sale is filed with its loss sale's portfolio (the replacement may sit in another).
+    loss_portfolio = {d.event_id: pid[d.account] for d in result.disposals}
+    missing = {w.loss_event_id for w in result.wash_sales} - loss_portfolio.keys()
+    if missing:
+        loss_portfolio.update(Transaction.objects.filter(id__in=missing).values_list("id", "portfolio_id"))
     bulk_insert(
         Disposal,
         (
             Disposal(
-                portfolio_id=pid,
+                portfolio_id=pid[d.account],
                 transaction_id=d.event_id,
                 event_timestamp=timestamps[d.event_id],
                 kind=d.kind,
@@ -193,7 +221,7 @@ def _store(
         IncomeRecord,
         (
             IncomeRecord(
-                portfolio_id=pid,
+                portfolio_id=pid[r.account],
                 transaction_id=r.event_id,
                 event_timestamp=timestamps[r.event_id],
                 kind=r.kind,
@@ -211,7 +239,7 @@ def _store(
         NonTaxableTransfer,
         (
             NonTaxableTransfer(
-                portfolio_id=pid,
+                portfolio_id=pid[t.account],
                 transaction_id=t.event_id,
                 event_timestamp=timestamps[t.event_id],
                 kind=t.kind,
@@ -233,7 +261,7 @@ def _store(
         WashSaleRecord,
         (
             WashSaleRecord(
-                portfolio_id=pid,
+                portfolio_id=loss_portfolio[w.loss_event_id],
                 transaction_id=w.loss_event_id,
                 event_timestamp=timestamps[w.loss_event_id],
                 loss_lot_id=w.loss_lot_id,
@@ -249,7 +277,7 @@ def _store(
     EngineCheckpoint.objects.bulk_create(
         (
             EngineCheckpoint(
-                portfolio_id=pid,
+                owner_id=owner.pk,
                 after_timestamp=cp.after[0],
                 after_id=cp.after[1],
                 replace_from_timestamp=cp.replace_from[0],

@@ -35,7 +35,9 @@ def recompute_portfolio(
         changed_from = (datetime.fromisoformat(changed_from_ts), int(changed_from_id))
     with transaction.atomic():
         result = portfolio_recompute_or_flag(portfolio=portfolio, changed_from=changed_from)
-        transaction.on_commit(lambda: snapshot_schedule(portfolio_id))
+        # The recompute covered the owner's every portfolio (one taxpayer): refresh each snapshot.
+        for pid in Portfolio.objects.filter(owner_id=portfolio.owner_id).values_list("pk", flat=True):
+            transaction.on_commit(lambda pid=pid: snapshot_schedule(pid))  # type: ignore[misc]
     if result is None:
         return {"portfolio_id": portfolio_id, "ok": False}
     return {
