@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from portfolios.decimals import exact_text
 from portfolios.models import Account, Asset, Portfolio, Transaction, TransactionType
 from portfolios.models.ledger import REQUIRED_FIELDS, TYPE_FIELDS, TYPED_INPUTS, BasisMethod
 from portfolios.services import TransactionData
@@ -24,16 +25,6 @@ from portfolios.services import TransactionData
 LOT_PICK_TYPES = frozenset({TransactionType.SELL, TransactionType.TRADE})
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
-
-
-def exact_text(value: Decimal | None) -> str:
-    """Fixed-point text without trailing zeros and never in exponent form: 1.500 -> "1.5", 1E+2 -> "100"."""
-    if value is None:
-        return ""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text or "0"
 
 
 def grouped_text(value: Decimal | None) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
+from portfolios.decimals import WIDE
 from portfolios.models import Portfolio, User
 from portfolios.models.ledger import INCOME_TYPES
-from taxes.models import Disposal, IncomeRecord, LedgerStatus
+from taxes.models import Disposal, IncomeRecord, LedgerStatus, NonTaxableTransfer
 
 ZERO = Decimal(0)
 
@@ -48,6 +49,20 @@ class AdvantagedActivity:
 
 
 @dataclass
+class DistributionRow:
+    """Assets that left a tax-advantaged account: into a taxable one (a distribution, for the owner to
+    reconcile with the custodian's 1099-R) or into a Roth (a conversion). Not capital gains."""
+
+    kind: str  # distribution, conversion
+    account: str
+    tax_treatment: str
+    asset: str
+    date: str
+    quantity: Decimal
+    value: Decimal
+
+
+@dataclass
 class RealizedYear:
     year: int
     short_term: TermTotals = field(default_factory=TermTotals)
@@ -56,6 +71,7 @@ class RealizedYear:
     income_by_kind: dict[str, Decimal] = field(default_factory=dict)
     disposals: list[DisposalRow] = field(default_factory=list)
     tax_advantaged: list[AdvantagedActivity] = field(default_factory=list)
+    distributions: list[DistributionRow] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -71,6 +87,12 @@ def realized_for_year(*, portfolios: list[Portfolio], year: int) -> RealizedYear
 
     Taxable accounts make the totals; tax-advantaged accounts are listed apart with their activity.
     """
+    # Sums of exact 18-place amounts can need more than the default context's 28 digits.
+    with localcontext(WIDE):
+        return _realized_for_year(portfolios=portfolios, year=year)
+
+
+def _realized_for_year(*, portfolios: list[Portfolio], year: int) -> RealizedYear:
     out = RealizedYear(year=year)
     for status in LedgerStatus.objects.filter(portfolio__in=portfolios).exclude(error=""):
         out.problems.append(f"{status.portfolio.name}: the ledger could not be computed: {status.error}")
@@ -119,4 +141,28 @@ def realized_for_year(*, portfolios: list[Portfolio], year: int) -> RealizedYear
     out.income_by_kind = dict(by_kind)
     out.income_total = sum(by_kind.values(), ZERO)
     out.tax_advantaged = list(advantaged.values())
+    moved_out = (
+        NonTaxableTransfer.objects.filter(
+            portfolio__in=portfolios, date__year=year, kind__in=("distribution", "conversion")
+        )
+        .select_related("account", "asset")
+        .order_by("date", "event_timestamp", "transaction_id", "id")
+    )
+    merged: dict[int, DistributionRow] = {}
+    for t in moved_out:
+        row = merged.get(t.transaction_id)
+        if row is None:
+            merged[t.transaction_id] = DistributionRow(
+                kind=t.kind,
+                account=t.account.name,
+                tax_treatment=t.account.tax_treatment,
+                asset=t.asset.symbol,
+                date=t.date.isoformat(),
+                quantity=t.quantity,
+                value=t.fair_value,
+            )
+        else:  # one row per transaction, whatever the number of lots it drew on
+            row.quantity += t.quantity
+            row.value += t.fair_value
+    out.distributions = list(merged.values())
     return out

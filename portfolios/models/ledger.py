@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from portfolios.decimals import exact_text
 from portfolios.fields import ExactDecimalField
 
 
@@ -258,7 +259,11 @@ class Transaction(models.Model):
         ]
 
     def __str__(self) -> str:
-        what = f"{self.quantity.normalize():f} {self.asset}" if self.asset_id else f"{self.quantity:f} USD"
+        what = (
+            f"{exact_text(self.quantity)} {self.asset}"
+            if self.asset_id
+            else f"{exact_text(self.quantity)} USD"
+        )
         return f"{self.timestamp:%Y-%m-%d} {self.type} {what}"
 
     def tax_date(self, tz: zoneinfo.ZoneInfo) -> date:

@@ -6,6 +6,8 @@ import logging
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from portfolios.decimals import exact_text
+
 logger = logging.getLogger("lotwise.prices")
 
 DEFAULT_MAX_JUMP = Decimal(10)
@@ -23,7 +25,7 @@ class InvalidPrice(ValueError):
 
 def plain(value: Decimal) -> str:
     """Fixed-point text without trailing zeros or an exponent: 42280.120000 -> '42280.12'."""
-    return format(value.normalize(), "f") if value.is_finite() else str(value)
+    return exact_text(value) if value.is_finite() else str(value)
 
 
 def parse_price(value: object) -> Decimal:

@@ -108,7 +108,9 @@ def test_tax_report_csv_rounds_to_cents(capsys: pytest.CaptureFixture[str]) -> N
     call_command("tax_report", "--user", "ann", "--year", "2024", "--format", "csv")
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("account,asset,acquired,disposed,quantity,proceeds,cost_basis")
-    assert lines[1] == "Ex,ETH,2024-01-02,2024-02-02,1,1500.33,1000.01,0.00,500.33,short"
+    # The gain is the printed proceeds less the printed basis (Form 8949 (h) = (d) - (e) + (g)), so the
+    # row adds up as printed: 1500.33 - 1000.01 = 500.32 (the exact gain 500.328 would round to 500.33).
+    assert lines[1] == "Ex,ETH,2024-01-02,2024-02-02,1,1500.33,1000.01,0.00,500.32,short"
 
 
 def test_tax_advantaged_accounts_listed_apart(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,36 +2,23 @@ from __future__ import annotations
 
 import csv
 import json
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from portfolios.decimals import cents, csv_row, exact_sum, exact_text
 from taxes.selectors import RealizedYear, realized_for_year, user_portfolios
-
-CENT = Decimal("0.01")
-
-
-def exact(value: Decimal) -> str:
-    """Exact, unrounded decimal text without an exponent or trailing zeros."""
-    if value == 0:
-        return "0"
-    text = format(value.normalize(), "f")
-    return text
-
-
-def cents(value: Decimal) -> str:
-    return format(value.quantize(CENT, rounding=ROUND_HALF_UP), "f")
 
 
 def report_json(report: RealizedYear) -> dict[str, Any]:
     def totals(t: Any) -> dict[str, str]:
         return {
-            "proceeds": exact(t.proceeds),
-            "cost_basis": exact(t.cost_basis),
-            "gain": exact(t.gain),
-            "adjustments": exact(t.adjustments),
+            "proceeds": exact_text(t.proceeds),
+            "cost_basis": exact_text(t.cost_basis),
+            "gain": exact_text(t.gain),
+            "adjustments": exact_text(t.adjustments),
         }
 
     return {
@@ -39,8 +26,8 @@ def report_json(report: RealizedYear) -> dict[str, Any]:
         "short_term": totals(report.short_term),
         "long_term": totals(report.long_term),
         "ordinary_income": {
-            "total": exact(report.income_total),
-            **{k: exact(v) for k, v in report.income_by_kind.items()},
+            "total": exact_text(report.income_total),
+            **{k: exact_text(v) for k, v in report.income_by_kind.items()},
         },
         "disposals": [
             {
@@ -48,11 +35,11 @@ def report_json(report: RealizedYear) -> dict[str, Any]:
                 "asset": d.asset,
                 "acquired": d.acquired,
                 "disposed": d.disposed,
-                "quantity": exact(d.quantity),
-                "proceeds": exact(d.proceeds),
-                "cost_basis": exact(d.cost_basis),
-                "adjustment": exact(d.adjustment),
-                "gain": exact(d.gain),
+                "quantity": exact_text(d.quantity),
+                "proceeds": exact_text(d.proceeds),
+                "cost_basis": exact_text(d.cost_basis),
+                "adjustment": exact_text(d.adjustment),
+                "gain": exact_text(d.gain),
                 "term": d.term,
             }
             for d in report.disposals
@@ -62,9 +49,21 @@ def report_json(report: RealizedYear) -> dict[str, Any]:
                 "account": a.account,
                 "tax_treatment": a.tax_treatment,
                 "disposals": a.disposals,
-                "proceeds": exact(a.proceeds),
+                "proceeds": exact_text(a.proceeds),
             }
             for a in report.tax_advantaged
+        ],
+        "distributions": [
+            {
+                "kind": r.kind,
+                "account": r.account,
+                "tax_treatment": r.tax_treatment,
+                "asset": r.asset,
+                "date": r.date,
+                "quantity": exact_text(r.quantity),
+                "value": exact_text(r.value),
+            }
+            for r in report.distributions
         ],
         "problems": report.problems,
     }
@@ -98,49 +97,62 @@ class Command(BaseCommand):
         if options["format"] == "json":
             self.stdout.write(json.dumps(report_json(report), indent=2))
             return
-        writer = csv.writer(self.stdout, lineterminator="\n")
+        write_csv(report, self.stdout)
+
+
+def write_csv(report: RealizedYear, out: Any) -> None:
+    """One row per disposal rounded to cents, its gain the printed proceeds less the printed basis plus the
+    adjustment (as Form 8949's column (h)); each total is the sum of the printed rows, never the rounded
+    exact total, so the file adds up. The JSON keeps the exact figures."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        [
+            "account",
+            "asset",
+            "acquired",
+            "disposed",
+            "quantity",
+            "proceeds",
+            "cost_basis",
+            "adjustment",
+            "gain",
+            "term",
+        ]
+    )
+    printed: dict[str, list[tuple[Decimal, Decimal, Decimal, Decimal]]] = {"short": [], "long": []}
+    for d in report.disposals:
+        proceeds, basis, adjustment = cents(d.proceeds), cents(d.cost_basis), cents(d.adjustment)
+        row = (proceeds, basis, adjustment, proceeds - basis + adjustment)
+        printed["long" if d.term == "long" else "short"].append(row)
         writer.writerow(
-            [
-                "account",
-                "asset",
-                "acquired",
-                "disposed",
-                "quantity",
-                "proceeds",
-                "cost_basis",
-                "adjustment",
-                "gain",
-                "term",
-            ]
+            csv_row(
+                [d.account, d.asset, d.acquired, d.disposed, exact_text(d.quantity), *map(str, row), d.term]
+            )
         )
-        for d in report.disposals:
-            writer.writerow(
+    for label, term in (("short_term_total", "short"), ("long_term_total", "long")):
+        rows = printed[term]
+        sums = [exact_sum(r[i] for r in rows) for i in range(4)]
+        writer.writerow([label, "", "", "", "", *(format(cents(v), "f") for v in sums), ""])
+    income_rows = {kind: cents(value) for kind, value in report.income_by_kind.items()}
+    for kind, value in income_rows.items():
+        writer.writerow([f"income_{kind}", "", "", "", "", "", "", "", str(value), ""])
+    writer.writerow(
+        ["ordinary_income_total", "", "", "", "", "", "", "", str(cents(exact_sum(income_rows.values()))), ""]
+    )
+    for r in report.distributions:
+        writer.writerow(
+            csv_row(
                 [
-                    d.account,
-                    d.asset,
-                    d.acquired,
-                    d.disposed,
-                    exact(d.quantity),
-                    cents(d.proceeds),
-                    cents(d.cost_basis),
-                    cents(d.adjustment),
-                    cents(d.gain),
-                    d.term,
+                    r.account,
+                    r.asset,
+                    "",
+                    r.date,
+                    exact_text(r.quantity),
+                    str(cents(r.value)),
+                    "",
+                    "",
+                    "",
+                    r.kind,
                 ]
             )
-        for label, t in (("short_term_total", report.short_term), ("long_term_total", report.long_term)):
-            writer.writerow(
-                [
-                    label,
-                    "",
-                    "",
-                    "",
-                    "",
-                    cents(t.proceeds),
-                    cents(t.cost_basis),
-                    cents(t.adjustments),
-                    cents(t.gain),
-                    "",
-                ]
-            )
-        writer.writerow(["ordinary_income_total", "", "", "", "", "", "", "", cents(report.income_total), ""])
+        )

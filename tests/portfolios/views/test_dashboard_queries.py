@@ -21,7 +21,7 @@ MAX_QUERIES = {
     "account_list": 6,  # snapshot prices (two JSON keys only), accounts, lots
     "account_detail": 5,  # (account, portfolio and status in one query) snapshot prices, the account's lots
     "lot_list": 5,  # snapshot prices, lots
-    "realized": 7,  # years with disposals, ledger problems, the year's disposals, its income
+    "realized": 8,  # years with disposals, ledger problems, the year's disposals, its income, distributions
 }
 
 
