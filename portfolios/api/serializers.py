@@ -33,7 +33,10 @@ class AssetField(serializers.SlugRelatedField):
 
 
 class LotPickSerializer(serializers.Serializer):
-    origin = serializers.IntegerField(help_text="id of the transaction that created the lot")
+    # The LotPick row's foreign key, read and written as the plain id.
+    origin = serializers.IntegerField(
+        source="origin_id", help_text="id of the transaction that created the lot"
+    )
     quantity = amount()
 
 
@@ -60,13 +63,6 @@ class TransactionSerializer(serializers.ModelSerializer):
         accounts = Account.objects.filter(portfolio=portfolio) if portfolio else Account.objects.none()
         self.fields["account"].queryset = accounts  # type: ignore[attr-defined]
         self.fields["to_account"].queryset = accounts  # type: ignore[attr-defined]
-
-    def to_representation(self, instance: Transaction) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        data["lot_picks"] = [
-            {"origin": p.origin_id, "quantity": format(p.quantity, "f")} for p in instance.lot_picks.all()
-        ]
-        return data
 
 
 class TaxLotSerializer(serializers.ModelSerializer):

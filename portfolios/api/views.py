@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction as db_transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -83,19 +84,23 @@ class TransactionViewSet(
 
     @staticmethod
     def _data(validated: dict[str, Any]) -> TransactionData:
-        picks = tuple((p["origin"], p["quantity"]) for p in validated.pop("lot_picks", []))
+        picks = tuple((p["origin_id"], p["quantity"]) for p in validated.pop("lot_picks", []))
         return TransactionData(**validated, lot_picks=picks)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        # The answer is built inside the write's transaction: if it cannot be, nothing was saved, so a
+        # client that retries after an error never duplicates the transaction.
         try:
-            tx = transaction_record(
-                portfolio=self.portfolio, data=self._data(dict(serializer.validated_data))
-            )
+            with db_transaction.atomic():
+                tx = transaction_record(
+                    portfolio=self.portfolio, data=self._data(dict(serializer.validated_data))
+                )
+                body = self.get_serializer(tx).data
         except DjangoValidationError as exc:
             raise _as_drf_error(exc) from exc
-        return Response(self.get_serializer(tx).data, status=status.HTTP_201_CREATED)
+        return Response(body, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         tx = self.get_object()
@@ -105,10 +110,12 @@ class TransactionViewSet(
         serializer.is_valid(raise_exception=True)
         merged = dict(serializer.validated_data)
         try:
-            tx = transaction_update(tx=tx, data=self._data(merged))
+            with db_transaction.atomic():
+                tx = transaction_update(tx=tx, data=self._data(merged))
+                body = self.get_serializer(tx).data
         except DjangoValidationError as exc:
             raise _as_drf_error(exc) from exc
-        return Response(self.get_serializer(tx).data)
+        return Response(body)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         tx = self.get_object()

@@ -135,3 +135,48 @@ def test_schema_is_served(api) -> None:  # type: ignore[no-untyped-def]
     response = api.get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/portfolios/{portfolio_id}/transactions/" in response.content
+
+
+def test_sale_with_lot_picks_round_trips(api, book) -> None:  # type: ignore[no-untyped-def]
+    """A sale with specific-ID picks is created, listed, read and patched (no 500), and the picks come
+    back as exact strings naming the buy they took from."""
+    first = buy(api, book, qty="1").json()["id"]
+    buy(api, book, qty="1", timestamp="2024-02-02T10:00:00Z", unit_price="3000")
+    response = buy(
+        api,
+        book,
+        qty="0.5",
+        type="sell",
+        timestamp="2024-03-01T10:00:00Z",
+        fee="0",
+        lot_picks=[{"origin": first, "quantity": "0.5"}],
+    )
+    assert response.status_code == 201, response.json()
+    sale = response.json()
+    assert [(p["origin"], Decimal(p["quantity"])) for p in sale["lot_picks"]] == [(first, Decimal("0.5"))]
+    base = f"/api/portfolios/{book.pk}/transactions/"
+    assert api.get(base).status_code == 200
+    assert api.get(f"{base}{sale['id']}/").json()["lot_picks"][0]["origin"] == first
+    patched = api.patch(f"{base}{sale['id']}/", {"unit_price": "2500"}, format="json")
+    assert patched.status_code == 200, patched.json()
+    assert Decimal(patched.json()["unit_price"]) == 2500
+    lots = sorted(
+        Decimal(lot["quantity"]) for lot in api.get(f"/api/portfolios/{book.pk}/lots/").json()["results"]
+    )
+    assert lots == [Decimal("0.5"), Decimal(1)]
+
+
+def test_a_write_whose_answer_fails_saves_nothing(api, book, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The answer is built before the write commits: if building it fails, the transaction is not kept,
+    so a client retrying after the error cannot duplicate it."""
+    from portfolios.api import serializers as api_serializers
+
+    def broken(self, instance):  # type: ignore[no-untyped-def]
+        raise RuntimeError("answer failed")
+
+    monkeypatch.setattr(api_serializers.TransactionSerializer, "to_representation", broken)
+    api.raise_request_exception = False
+    response = buy(api, book)
+    assert response.status_code == 500
+    assert Transaction.objects.count() == 0
+    assert not TaxLot.objects.exists()
