@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from portfolios.importers import detect
 from portfolios.importing import ImportSummary, LedgerImportError, ledger_import
 from portfolios.models import ImportJob, User
 
@@ -31,13 +32,18 @@ LARGE_IMPORT_ROWS = 2000
 # A job left "running" this long was lost with its worker (its transaction rolled back): run it again.
 STALE_RUNNING = timedelta(minutes=30)
 PREVIEW_ROWS = 20
+SKIPPED_SHOWN = 50
 Status = ImportJob.Status
 
 
 def count_rows(content: str) -> int:
-    """Data rows as the importer sees them (csv.DictReader skips empty lines)."""
-    rows = sum(1 for row in csv.reader(io.StringIO(content)) if row)
-    return max(rows - 1, 0)
+    """Data rows as the importer sees them (csv.DictReader skips empty lines; an export's preamble and
+    header are not data)."""
+    found = detect(content)
+    records = csv.reader(io.StringIO(content))
+    if found is None:
+        return max(sum(1 for row in records if row) - 1, 0)
+    return sum(1 for index, row in enumerate(records) if index > found[1] and any(c.strip() for c in row))
 
 
 def import_job_create(
@@ -153,18 +159,6 @@ def _fail(job: ImportJob, errors: list[dict[str, Any]]) -> None:
 
 
 def _summary_json(summary: ImportSummary, *, job: ImportJob, seconds: float) -> dict[str, Any]:
-    shown = summary.preview[:PREVIEW_ROWS]
-    raw = _raw_rows(job.content, lines={int(row["line"]) for row in shown})
-    preview = [
-        {
-            **row,
-            **{
-                k: raw.get(int(row["line"]), {}).get(k, "").strip()
-                for k in ("timestamp", "unit_price", "fee")
-            },
-        }
-        for row in shown
-    ]
     return {
         "portfolio": summary.portfolio.name,
         "portfolio_id": summary.portfolio.pk if not summary.dry_run else None,
@@ -174,25 +168,15 @@ def _summary_json(summary: ImportSummary, *, job: ImportJob, seconds: float) -> 
         "accounts_created": list(summary.accounts_created),
         "assets_created": list(summary.assets_created),
         "lots": summary.recompute.lots if summary.recompute else None,
-        "preview": preview,
+        "preview": summary.preview[:PREVIEW_ROWS],
         "seconds": round(seconds, 2),
+        "format": summary.source_format,
+        "format_label": summary.source_label,
+        "source_rows": summary.source_rows,
+        "skipped": [{"line": line, "reason": reason} for line, reason in summary.skipped[:SKIPPED_SHOWN]],
+        "skipped_count": len(summary.skipped),
+        "mapping": summary.mapping,
     }
-
-
-def _raw_rows(content: str, *, lines: set[int]) -> dict[int, dict[str, str]]:
-    """The file's rows at these line numbers, numbered as the importer numbers them (header is line 1)."""
-    reader = csv.DictReader(io.StringIO(content))
-    if reader.fieldnames:
-        reader.fieldnames = [h.strip() for h in reader.fieldnames]
-    out: dict[int, dict[str, str]] = {}
-    last = max(lines, default=0)
-    for i, row in enumerate(reader):
-        line = i + 2
-        if line > last:
-            break
-        if line in lines:
-            out[line] = {k: v or "" for k, v in row.items() if isinstance(k, str)}
-    return out
 
 
 @shared_task(name="portfolios.import_tasks.import_ledger_job", acks_late=True)  # type: ignore[untyped-decorator]

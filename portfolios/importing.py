@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,8 +16,10 @@ from django.db import transaction
 
 from portfolios.db import bulk_insert
 from portfolios.fields import canonical
+from portfolios.importers import LedgerRow, LineError, asset_class_guess
+from portfolios.importers import convert as convert_foreign
 from portfolios.models import Account, Asset, LotPick, Portfolio, Transaction, TransactionType
-from portfolios.models.ledger import LEDGER_FIELDS, AssetClass, BasisMethod, User
+from portfolios.models.ledger import LEDGER_FIELDS, BasisMethod, User
 from portfolios.services import TransactionData, ledger_changed, portfolio_for_user, transaction_errors
 from taxes.services import RecomputeError, RecomputeResult, portfolio_recompute
 
@@ -26,16 +29,9 @@ CASH_SYMBOLS = {"USD", ""}
 EXTRA = "\x00extra"  # marks a row with more values than the header has columns
 # Column widths of the names a row may create (Asset.symbol, Account.name, Transaction.external_id).
 MAX_LENGTH = {"asset": 20, "counter_asset": 20, "account": 100, "to_account": 100, "external_id": 200}
-
-
-@dataclass(frozen=True)
-class LineError:
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}, {self.field}: {self.message}"
+# A file whose rows fail the lot computation is checked again without each failing row, this many times.
+MAX_LOT_ERRORS = 10
+KNOWN_FORMATS = "Coinbase, Kraken, Binance, Koinly, CoinTracker or a brokerage CSV"
 
 
 class LedgerImportError(Exception):
@@ -55,6 +51,11 @@ class ImportSummary:
     recompute: RecomputeResult | None = None
     dry_run: bool = False
     preview: list[dict[str, str]] = field(default_factory=list)
+    source_format: str = "lotwise"
+    source_label: str = "Lotwise CSV"
+    source_rows: int | None = None  # data rows of a converted file (it may join several into one)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)
 
 
 class _DryRun(Exception):
@@ -68,6 +69,15 @@ class _Row:
     data: TransactionData | None = None
     picks: list[tuple[str, Decimal]] = field(default_factory=list)
     key: str = ""
+    origin: LedgerRow | None = None  # the foreign file's rows it was made from
+
+
+def _in_file(error: LineError, origin: LedgerRow | None) -> LineError:
+    """An error on a converted row, named by the line and column of the file the user has."""
+    if origin is None:
+        return error
+    where = origin.source(error.field)
+    return LineError(where.line, where.column, error.message)
 
 
 def _decimal(value: str, *, name: str, line: int, errors: list[LineError]) -> Decimal | None:
@@ -142,16 +152,56 @@ def ledger_import(
     basis_method: str = BasisMethod.FIFO,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    source_format: str | None = None,
+    mapping: dict[str, str] | None = None,
+    account: str | None = None,
 ) -> ImportSummary:
-    """Import a Lotwise CSV. All-or-nothing: any bad line raises LedgerImportError and nothing is saved.
+    """Import a Lotwise CSV, or an export that `portfolios.importers` recognises (or `source_format` names)
+    and converts to Lotwise rows first. All-or-nothing: any bad line raises LedgerImportError and nothing
+    is saved; a converted file's errors name its own lines and columns.
 
     With dry_run the whole import (lot computation included) runs and is rolled back, so a preview
     reports the same errors a real import would. `progress` is called with a percentage as stages finish
     (it must not write to the database: the import's transaction is not visible until it commits).
+    `mapping` gives a brokerage CSV's columns; `account` names the account a single-account export goes to.
     """
     if basis_method not in BasisMethod.values:
         raise LedgerImportError([LineError(0, "basis_method", f"Unknown basis method {basis_method!r}.")])
-    reader = csv.DictReader(file)
+    text = file.read()
+    conversion = convert_foreign(text, account=account, mapping=mapping, format=source_format)
+    origins: list[LedgerRow] | None = None
+    if conversion is None:
+        raw_rows = _lotwise_rows(text)
+    else:
+        origins = conversion.rows
+        raw_rows = [(row.line, row.values()) for row in origins]
+    summary = ImportSummary(portfolio=Portfolio(owner=user, name=portfolio_name or ""), dry_run=dry_run)
+    try:
+        with transaction.atomic():
+            summary = _import(
+                user,
+                raw_rows,
+                portfolio_name,
+                basis_method,
+                dry_run,
+                progress or _no_progress,
+                origins=origins,
+                found=list(conversion.errors) if conversion else [],
+                source=conversion.format if conversion else "lotwise",
+            )
+            if conversion is not None:
+                summary.source_format, summary.source_label = conversion.format, conversion.label
+                summary.source_rows, summary.skipped = conversion.source_rows, conversion.skipped
+                summary.mapping = conversion.mapping
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return summary
+
+
+def _lotwise_rows(text: str) -> list[tuple[int, dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     unknown = [c for c in header if c and c not in COLUMNS]
@@ -161,6 +211,8 @@ def ledger_import(
             problems.append(f"missing columns: {', '.join(missing)}")
         if unknown:
             problems.append(f"unknown columns: {', '.join(unknown)}")
+        if header and not set(header) & set(COLUMNS):
+            problems.append(f"nor is it a recognised export ({KNOWN_FORMATS})")
         raise LedgerImportError(
             [LineError(1, "header", "; ".join(problems) or "the file is empty; a header line is required")]
         )
@@ -172,15 +224,7 @@ def ledger_import(
         if extra:
             raw[EXTRA] = str(len(extra))
         raw_rows.append((reader.line_num, raw))
-    summary = ImportSummary(portfolio=Portfolio(owner=user, name=portfolio_name or ""), dry_run=dry_run)
-    try:
-        with transaction.atomic():
-            summary = _import(user, raw_rows, portfolio_name, basis_method, dry_run, progress or _no_progress)
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        pass
-    return summary
+    return raw_rows
 
 
 def _no_progress(percent: int) -> None:
@@ -194,6 +238,10 @@ def _import(
     basis_method: str,
     dry_run: bool,
     progress: Callable[[int], None],
+    *,
+    origins: list[LedgerRow] | None = None,
+    found: list[LineError] | None = None,
+    source: str = "lotwise",
 ) -> ImportSummary:
     portfolio = portfolio_for_user(user=user, name=portfolio_name)
     summary = ImportSummary(portfolio=portfolio, rows=len(raw_rows), dry_run=dry_run)
@@ -209,17 +257,20 @@ def _import(
 
     def asset_named(symbol: str) -> Asset:
         if symbol not in assets:
-            assets[symbol] = Asset.objects.create(symbol=symbol, name=symbol, asset_class=AssetClass.CRYPTO)
+            asset_class = asset_class_guess(symbol, source=source)
+            assets[symbol] = Asset.objects.create(symbol=symbol, name=symbol, asset_class=asset_class)
             summary.assets_created.append(symbol)
         return assets[symbol]
 
     rows: list[_Row] = []
+    starts: list[int] = []  # where each row's errors begin in `errors`
     step = max(len(raw_rows) // 10, 1000)
     for index, (line, raw) in enumerate(raw_rows):
         if index % step == 0:
             progress(5 + 35 * index // max(len(raw_rows), 1))
-        row = _Row(line=line, raw=raw)
+        row = _Row(line=line, raw=raw, origin=origins[index] if origins else None)
         rows.append(row)
+        starts.append(len(errors))
         before = len(errors)
         if EXTRA in raw:
             errors.append(LineError(line, "row", f"{raw[EXTRA]} more value(s) than the header has columns."))
@@ -289,6 +340,13 @@ def _import(
             row.data = data
             row.picks = picks
 
+    starts.append(len(errors))
+    if origins:
+        for index, row in enumerate(rows):
+            for at in range(starts[index], starts[index + 1]):
+                errors[at] = _in_file(errors[at], row.origin)
+    errors.extend(found or [])
+
     # De-duplication: by external id, else by a hash of the row's content and its occurrence in the file.
     seen_ext: dict[str, int] = {}
     occurrences: Counter[str] = Counter()
@@ -297,22 +355,19 @@ def _import(
             continue
         if row.data.external_id:
             if row.data.external_id in seen_ext:
-                errors.append(
-                    LineError(
-                        row.line,
-                        "external_id",
-                        f"{row.data.external_id!r} already used on line {seen_ext[row.data.external_id]}.",
-                    )
-                )
+                message = f"{row.data.external_id!r} already used on line {seen_ext[row.data.external_id]}."
+                errors.append(_in_file(LineError(row.line, "external_id", message), row.origin))
+                row.data = None
+                continue
             seen_ext[row.data.external_id] = row.line
             row.key = "ext:" + row.data.external_id
         else:
             base = _content_hash(row.raw, row.data, 0)
             occurrences[base] += 1
             row.key = "hash:" + _content_hash(row.raw, row.data, occurrences[base])
-    if errors:
-        raise LedgerImportError(sorted(errors, key=lambda e: (e.line, e.field)))
-
+    # Rows with errors are left out and the rest go on through the lot computation (all of it rolled back
+    # below), so one preview reports every problem of the file rather than one kind at a time.
+    row_errors = bool(errors)
     existing_ext = set(
         Transaction.objects.filter(portfolio=portfolio)
         .exclude(external_id="")
@@ -325,6 +380,8 @@ def _import(
     )
     new_rows: list[_Row] = []
     for row in rows:
+        if row.data is None:
+            continue
         kind, _, value = row.key.partition(":")
         if (kind == "ext" and value in existing_ext) or (kind == "hash" and value in existing_hash):
             summary.duplicates += 1
@@ -358,35 +415,75 @@ def _import(
     created = bulk_insert(Transaction, objs, need_ids=True)
     progress(60)
     summary.created = len(created)
-    line_of = {tx.pk: row.line for tx, row in zip(created, new_rows, strict=True)}
+    row_of = {tx.pk: row for tx, row in zip(created, new_rows, strict=True)}
     _picks_create(portfolio=portfolio, rows=new_rows, created=created, errors=errors)
-    if errors:
-        raise LedgerImportError(errors)
-    summary.preview = [
-        {
-            "line": str(r.line),
-            "type": r.data.type,
-            "account": r.data.account.name,
-            "asset": str(r.data.asset or "USD"),
-            "quantity": f"{r.data.quantity:f}",
-        }
-        for r in new_rows[:20]
-        if r.data is not None
-    ]
+    summary.preview = [_preview(r) for r in new_rows[:20]]
     if created:
-        first = min((tx.timestamp, tx.pk) for tx in created)
-        try:
-            summary.recompute = portfolio_recompute(portfolio=portfolio, changed_from=first)
+        summary.recompute = _lots(
+            portfolio=portfolio, created=created, row_of=row_of, errors=errors, left_out=row_errors
+        )
+        if summary.recompute is not None:
             progress(95)
-        except RecomputeError as exc:
-            bad_line = line_of.get(exc.transaction_id or -1)
-            if bad_line is None:
-                message = f"with these rows, transaction #{exc.transaction_id} already in the ledger is invalid: {exc.message}"
-                raise LedgerImportError([LineError(0, exc.field or "ledger", message)]) from exc
-            name = {"acquired_date": "acquired_at"}.get(exc.field or "", exc.field or "row")
-            raise LedgerImportError([LineError(bad_line, name, exc.message)]) from exc
+    if errors:
+        raise LedgerImportError(sorted(errors, key=lambda e: (e.line, e.field)))
+    if created:
         ledger_changed(portfolio=portfolio)
     return summary
+
+
+def _preview(row: _Row) -> dict[str, str]:
+    assert row.data is not None
+    shown = {
+        "line": str(row.line),
+        "type": row.data.type,
+        "account": row.data.account.name,
+        "asset": str(row.data.asset or "USD"),
+        "quantity": f"{row.data.quantity:f}",
+        **{k: row.raw.get(k, "").strip() for k in ("timestamp", "unit_price", "fee")},
+    }
+    if row.origin is not None:
+        shown["becomes"] = row.origin.becomes
+        shown["lines"] = ", ".join(str(n) for n in row.origin.lines)
+    return shown
+
+
+def _lots(
+    *,
+    portfolio: Portfolio,
+    created: list[Transaction],
+    row_of: dict[int, _Row],
+    errors: list[LineError],
+    left_out: bool,
+) -> RecomputeResult | None:
+    """Compute the lots with the new rows. A row the computation refuses is reported and taken out, and the
+    computation runs again, so the rows after it are still checked (up to MAX_LOT_ERRORS of them)."""
+    remaining = {tx.pk: tx for tx in created}
+    for _attempt in range(MAX_LOT_ERRORS):
+        first = min((tx.timestamp, tx.pk) for tx in remaining.values())
+        try:
+            return portfolio_recompute(portfolio=portfolio, changed_from=first)
+        except RecomputeError as exc:
+            bad = exc.transaction_id or -1
+            row = row_of.get(bad)
+            if row is None:
+                message = f"with these rows, transaction #{exc.transaction_id} already in the ledger is invalid: {exc.message}"
+                errors.append(LineError(0, exc.field or "ledger", message))
+                return None
+            name = {"acquired_date": "acquired_at"}.get(exc.field or "", exc.field or "row")
+            message = exc.message
+            if row.origin is not None and row.origin.hint:
+                message += f"; {row.origin.hint}"
+            if left_out:
+                message += " (checked without the rows that have other errors)"
+            errors.append(_in_file(LineError(row.line, name, message), row.origin))
+            LotPick.objects.filter(origin_id=bad).delete()
+            Transaction.objects.filter(pk=bad).delete()
+            del remaining[bad]
+            left_out = True
+            if not remaining:
+                return None
+    errors.append(LineError(0, "ledger", f"stopped after {MAX_LOT_ERRORS} lot problems; fix these first."))
+    return None
 
 
 def _picks_create(

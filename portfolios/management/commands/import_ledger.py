@@ -7,13 +7,15 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from portfolios.importers import FORMAT_KEYS
 from portfolios.importing import LedgerImportError, ledger_import
 from portfolios.models.ledger import BasisMethod
 
 
 class Command(BaseCommand):
     help = (
-        "Import a Lotwise CSV ledger for a user. All rows or none are saved; re-importing skips duplicates."
+        "Import a Lotwise CSV ledger, or a Coinbase, Kraken, Binance, Koinly, CoinTracker or brokerage export "
+        "(detected from its header), for a user. All rows or none are saved; re-importing skips duplicates."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -30,6 +32,22 @@ class Command(BaseCommand):
             help="basis method of accounts the import creates (default fifo)",
         )
         parser.add_argument("--dry-run", action="store_true", help="check everything, save nothing")
+        parser.add_argument(
+            "--format",
+            choices=FORMAT_KEYS,
+            help="read the file as this format (default: detect from its header)",
+        )
+        parser.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar="MEANING=COLUMN",
+            help="brokerage CSV: the file's column for date, action, symbol, quantity, price, fees, amount, "
+            "account, description or id (repeat; unmapped meanings are found by their usual names)",
+        )
+        parser.add_argument(
+            "--account", help="the account a single-account export goes to (default: the exchange's name)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = get_user_model().objects.filter(username=options["user"]).first()
@@ -38,6 +56,12 @@ class Command(BaseCommand):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"No file {path}.")
+        mapping: dict[str, str] = {}
+        for item in options["map"]:
+            meaning, sep, column = item.partition("=")
+            if not sep or not meaning.strip() or not column.strip():
+                raise CommandError(f"--map {item!r}: expected MEANING=COLUMN, e.g. date=Trade Date.")
+            mapping[meaning.strip().lower()] = column.strip()
         try:
             with path.open(newline="", encoding="utf-8-sig") as fh:
                 summary = ledger_import(
@@ -46,6 +70,9 @@ class Command(BaseCommand):
                     portfolio_name=options["portfolio"],
                     basis_method=options["basis_method"],
                     dry_run=options["dry_run"],
+                    source_format=options["format"],
+                    mapping=mapping or None,
+                    account=options["account"],
                 )
         except LedgerImportError as exc:
             for error in exc.errors:
@@ -55,6 +82,12 @@ class Command(BaseCommand):
             raise CommandError("; ".join(exc.messages)) from exc
         except UnicodeDecodeError as exc:
             raise CommandError(f"{path} is not UTF-8 text: {exc}") from exc
+        if summary.source_rows is not None:
+            self.stdout.write(
+                f"Read as {summary.source_label}: {summary.source_rows} row(s) made {summary.rows} ledger row(s)."
+            )
+            for line, reason in summary.skipped:
+                self.stdout.write(f"{path}: line {line} left out: {reason}")
         verb = "Would import" if summary.dry_run else "Imported"
         self.stdout.write(
             f"{verb} {summary.created} transaction(s) into portfolio {summary.portfolio.name!r}; "
