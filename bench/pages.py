@@ -195,11 +195,11 @@ def measure(portfolio_id: int, *, n: int, warmup: int = 5) -> list[tuple[str, fl
     account = Account.objects.filter(portfolio_id=portfolio_id, name="Exchange").get()
     pages = [
         ("dashboard", reverse("portfolios:dashboard", args=[portfolio_id])),
-        ("lots", reverse("portfolios:lot_list", args=[portfolio_id])),
-        ("lots ?sort=-unrealized", reverse("portfolios:lot_list", args=[portfolio_id]) + "?sort=-unrealized"),
+        ("lots", reverse("taxes:lot_list", args=[portfolio_id])),
+        ("lots ?sort=-unrealized", reverse("taxes:lot_list", args=[portfolio_id]) + "?sort=-unrealized"),
         ("accounts", reverse("portfolios:account_list", args=[portfolio_id])),
         ("account detail", reverse("portfolios:account_detail", args=[portfolio_id, account.pk])),
-        ("realized", reverse("portfolios:realized", args=[portfolio_id])),
+        ("realized", reverse("taxes:realized", args=[portfolio_id])),
     ]
     try:
         pages.append(("transactions", reverse("portfolios:transaction_list", args=[portfolio_id])))

@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/signup/", views_auth.signup, name="signup"),
     path("accounts/settings/", views_auth.account_settings, name="account_settings"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("taxes.urls")),
     path("", include("portfolios.urls")),
 ]

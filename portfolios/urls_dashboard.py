@@ -13,7 +13,5 @@ urlpatterns: list[URLPattern] = [
         views.account_detail,
         name="account_detail",
     ),
-    path("portfolios/<int:portfolio_id>/lots/", views.lot_list, name="lot_list"),
-    path("portfolios/<int:portfolio_id>/realized/", views.realized, name="realized"),
     path("prices/upload/", views_prices.price_upload, name="price_upload"),
 ]

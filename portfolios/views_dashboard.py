@@ -1,4 +1,4 @@
-"""The read side of a portfolio: dashboard, accounts, open lots, realized gains.
+"""The read side of a portfolio: dashboard and accounts (the Lots and Realized pages are the taxes app's).
 
 Every page reads what the workers computed (snapshot, lots) and says when it was computed; none runs the
 tax engine. Every object is looked up through its owner, so another user's ids are a 404.
@@ -10,30 +10,15 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from portfolios import charts, selectors
 from portfolios.models import Account, Portfolio, User
 from portfolios.services import portfolio_for_user
-
-LOTS_PER_PAGE = 100
-# (sort key, header, numeric) for the open-lots table; keys are selectors.LOT_SORTS.
-LOT_COLUMNS = [
-    ("acquired", "Acquired", False),
-    ("symbol", "Asset", False),
-    ("account", "Account", False),
-    ("quantity", "Quantity", True),
-    ("basis", "Cost basis", True),
-    ("value", "Value", True),
-    ("unrealized", "Unrealized", True),
-    ("term", "Term", False),
-    ("days", "Days to long-term", True),
-]
+from taxes.selectors import LotTotals, lots_table_context
 
 
 def _user(request: HttpRequest) -> User:
@@ -121,7 +106,7 @@ def account_list(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     portfolio = _get_portfolio_for_user(request, portfolio_id)
     prices = selectors.snapshot_prices(portfolio=portfolio)
     rows = selectors.accounts_list(portfolio=portfolio, prices=prices, today=_today(request))
-    totals = selectors.LotTotals()
+    totals = LotTotals()
     for row in rows:
         for name in (
             "count",
@@ -145,62 +130,10 @@ def account_detail(request: HttpRequest, portfolio_id: int, account_id: int) -> 
         account=account, prices=prices, today=_today(request), sort=request.GET.get("sort", "")
     )
     ctx = {
-        **_lots_context(request, portfolio, prices, table, show_account=False),
+        **lots_table_context(table, page=request.GET.get("page"), show_account=False),
+        **_status(portfolio, prices),
+        "portfolio": portfolio,
         "account": account,
         "row": row,
     }
     return render(request, "portfolios/account_detail.html", ctx)
-
-
-def lot_list(request: HttpRequest, portfolio_id: int) -> HttpResponse:
-    portfolio = _get_portfolio_for_user(request, portfolio_id)
-    prices = selectors.snapshot_prices(portfolio=portfolio)
-    table = selectors.lots_list(
-        portfolio=portfolio, prices=prices, today=_today(request), sort=request.GET.get("sort", "")
-    )
-    ctx = _lots_context(request, portfolio, prices, table, show_account=True)
-    return render(request, "portfolios/lot_list.html", ctx)
-
-
-def _lots_context(
-    request: HttpRequest,
-    portfolio: Portfolio,
-    prices: selectors.SnapshotPrices,
-    table: Any,
-    *,
-    show_account: bool,
-) -> dict[str, Any]:
-    """What the sortable, paginated lots table (templates/portfolios/_lots_table.html) needs."""
-    return {
-        "portfolio": portfolio,
-        "table": table,
-        "sort": table.sort,
-        "page": Paginator(table.rows, LOTS_PER_PAGE).get_page(request.GET.get("page")),
-        "show_account": show_account,
-        "sort_columns": LOT_COLUMNS,
-        **_status(portfolio, prices),
-    }
-
-
-def realized(request: HttpRequest, portfolio_id: int) -> HttpResponse:
-    portfolio = _get_portfolio_for_user(request, portfolio_id)
-    this_year = _today(request).year
-    years = selectors.realized_years(portfolio=portfolio)
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        year = years[0] if years else this_year
-    if not 1900 <= year <= 9999:
-        year = this_year
-    summary = selectors.realized_get(portfolio=portfolio, year=year)
-    choices = sorted({*years, this_year, year}, reverse=True)
-    ctx = {
-        "portfolio": portfolio,
-        "year": year,
-        "years": choices,
-        "summary": summary,
-        "total_gain": summary.short_term.gain + summary.long_term.gain,
-        "ledger_status": selectors.ledger_status_of(portfolio),
-        "self_url": reverse("portfolios:realized", args=[portfolio.pk]),
-    }
-    return render(request, "portfolios/realized.html", ctx)

@@ -87,7 +87,7 @@ def test_wash_sale_across_two_portfolios_of_one_owner(client, two_books) -> None
 
     # The Realized page of the loss's portfolio shows the adjustment with code W.
     client.force_login(w["ann"])
-    page = client.get(reverse("portfolios:realized", args=[w["growth"].pk]) + "?year=2024")
+    page = client.get(reverse("taxes:realized", args=[w["growth"].pk]) + "?year=2024")
     text = page.content.decode()
     assert page.status_code == 200
     assert '200.00 <span class="badge">W</span>' in text

@@ -20,10 +20,10 @@ def _pages(built) -> list[str]:
         reverse("portfolios:account_list", args=[p]),
         reverse("portfolios:account_detail", args=[p, built.coinbase.pk]),
         reverse("portfolios:account_detail", args=[p, built.roth.pk]),
-        reverse("portfolios:lot_list", args=[p]),
-        reverse("portfolios:lot_list", args=[p]) + "?sort=-value&page=1",
-        reverse("portfolios:realized", args=[p]),
-        reverse("portfolios:realized", args=[p]) + "?year=2024",
+        reverse("taxes:lot_list", args=[p]),
+        reverse("taxes:lot_list", args=[p]) + "?sort=-value&page=1",
+        reverse("taxes:realized", args=[p]),
+        reverse("taxes:realized", args=[p]) + "?year=2024",
     ]
 
 

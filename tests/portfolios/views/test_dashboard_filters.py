@@ -78,7 +78,7 @@ def test_money_in_a_template_with_neg_class():
 
 
 def test_optional_url():
-    assert optional_url("portfolios:lot_list", 7) == "/portfolios/7/lots/"
+    assert optional_url("taxes:lot_list", 7) == "/portfolios/7/lots/"
     assert optional_url("portfolios:no_such_page", 7) == ""
     assert optional_url("portfolios:home", 7) == "/"  # a page without a portfolio id is linked without one
 

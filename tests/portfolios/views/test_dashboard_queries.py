@@ -32,8 +32,8 @@ def _urls(built) -> dict[str, str]:
         "account_list": reverse("portfolios:account_list", args=[p]),
         "account_detail": reverse("portfolios:account_detail", args=[p, built.coinbase.pk])
         + "?sort=-unrealized",
-        "lot_list": reverse("portfolios:lot_list", args=[p]) + "?sort=value",
-        "realized": reverse("portfolios:realized", args=[p]) + "?year=2024",
+        "lot_list": reverse("taxes:lot_list", args=[p]) + "?sort=value",
+        "realized": reverse("taxes:realized", args=[p]) + "?year=2024",
     }
 
 

@@ -28,7 +28,7 @@ def built(client, user):
 
 
 def _url(built, **params):
-    return reverse("portfolios:lot_list", args=[built.portfolio.pk])
+    return reverse("taxes:lot_list", args=[built.portfolio.pk])
 
 
 def _rows(html: str) -> list[str]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from dashboard_testkit import build_portfolio
 from django.urls import reverse
 
-from tests.factories import UserFactory
+from tests.factories import TransactionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +23,7 @@ def built(client):
 
 
 def test_realized_defaults_to_latest_year_with_disposals(client, built):
-    response = client.get(reverse("portfolios:realized", args=[built.portfolio.pk]))
+    response = client.get(reverse("taxes:realized", args=[built.portfolio.pk]))
     assert response.status_code == 200
     html = response.content.decode()
     assert "Realized gains 2024" in html
@@ -34,9 +38,7 @@ def test_realized_defaults_to_latest_year_with_disposals(client, built):
 
 
 def test_realized_year_selector(client, built):
-    html = client.get(
-        reverse("portfolios:realized", args=[built.portfolio.pk]), {"year": 2023}
-    ).content.decode()
+    html = client.get(reverse("taxes:realized", args=[built.portfolio.pk]), {"year": 2023}).content.decode()
     assert "Realized gains 2023" in html
     assert "12,345.67" in html
     assert "4,000.00" in html
@@ -45,10 +47,19 @@ def test_realized_year_selector(client, built):
 
 
 def test_realized_year_without_disposals_and_bad_year(client, built):
-    html = client.get(
-        reverse("portfolios:realized", args=[built.portfolio.pk]), {"year": 2019}
-    ).content.decode()
+    html = client.get(reverse("taxes:realized", args=[built.portfolio.pk]), {"year": 2019}).content.decode()
     assert "No taxable disposals in 2019" in html
-    response = client.get(reverse("portfolios:realized", args=[built.portfolio.pk]), {"year": "x'; drop"})
+    response = client.get(reverse("taxes:realized", args=[built.portfolio.pk]), {"year": "x'; drop"})
     assert response.status_code == 200
     assert "Realized gains 2024" in response.content.decode()
+
+
+@time_machine.travel(datetime(2026, 3, 1, 12, tzinfo=UTC), tick=False)
+def test_realized_lists_every_tax_year_since_the_first_transaction(client):
+    """A year with only income, or nothing yet, can be chosen: 2024 (first buy) to 2026 (this year)."""
+    user = UserFactory(username="yara")
+    tx = TransactionFactory(account__portfolio__owner=user, timestamp=datetime(2024, 5, 1, tzinfo=UTC))
+    client.force_login(user)
+    html = client.get(reverse("taxes:realized", args=[tx.portfolio.pk])).content.decode()
+    options = re.findall(r'<option value="(\d{4})"', html)
+    assert options == ["2026", "2025", "2024"]

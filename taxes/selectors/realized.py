@@ -1,4 +1,4 @@
-"""Reads of the computed tax data."""
+"""Realized gains of a tax year, per portfolio view, and the years there are."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 
 from portfolios.decimals import WIDE
-from portfolios.models import Portfolio, User
+from portfolios.models import Portfolio, Transaction, User
 from portfolios.models.ledger import INCOME_TYPES
 from taxes.models import Disposal, IncomeRecord, LedgerStatus, NonTaxableTransfer
 
@@ -166,3 +166,25 @@ def _realized_for_year(*, portfolios: list[Portfolio], year: int) -> RealizedYea
             row.value += t.fair_value
     out.distributions = list(merged.values())
     return out
+
+
+def realized_years(*, portfolio: Portfolio, today_year: int) -> list[int]:
+    """Every tax year from the portfolio's first transaction to this one (a year with only income, or with
+    nothing yet, can be chosen too), newest first."""
+    first = (
+        Transaction.objects.filter(portfolio=portfolio)
+        .order_by("timestamp")
+        .values_list("timestamp", flat=True)
+        .first()
+    )
+    start = min(first.year, today_year) if first else today_year
+    return list(range(today_year, start - 1, -1))
+
+
+def last_disposal_year(*, portfolio: Portfolio) -> int | None:
+    """The latest tax year with a disposal: what the Realized page opens on."""
+    last = (
+        Disposal.objects.filter(portfolio=portfolio).order_by("-disposed").values_list("disposed", flat=True)
+    )
+    day = last.first()
+    return day.year if day else None
