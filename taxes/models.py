@@ -171,3 +171,40 @@ class LedgerStatus(models.Model):
 
     def __str__(self) -> str:
         return f"status of {self.portfolio_id}"
+
+
+class FilingStatus(models.TextChoices):
+    SINGLE = "single", "Single"
+    MFJ = "mfj", "Married filing jointly"
+    MFS = "mfs", "Married filing separately"
+    HOH = "hoh", "Head of household"
+
+
+class TaxProfile(models.Model):
+    """The owner's tax situation for one year: what the estimate and the carryforward need beyond the
+    ledger. Only the first year Lotwise knows takes a carryforward from here; later years carry forward
+    from Lotwise's own figures."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tax_profiles")
+    year = models.PositiveSmallIntegerField()
+    filing_status = models.CharField(max_length=8, choices=FilingStatus.choices, default=FilingStatus.SINGLE)
+    other_ordinary_income = ExactDecimalField(
+        default=Decimal(0), help_text="Wages and other ordinary income outside Lotwise, in USD."
+    )
+    state = models.CharField(max_length=2, blank=True, help_text="Two-letter state code, for the label.")
+    state_rate = ExactDecimalField(
+        default=Decimal(0), help_text="Flat state income tax rate as a fraction (0.05 = 5%)."
+    )
+    carryforward_short = ExactDecimalField(
+        default=Decimal(0), help_text="Short-term capital loss carried into this year (positive)."
+    )
+    carryforward_long = ExactDecimalField(
+        default=Decimal(0), help_text="Long-term capital loss carried into this year (positive)."
+    )
+
+    class Meta:
+        ordering = ["owner", "year"]
+        constraints = [models.UniqueConstraint(fields=["owner", "year"], name="taxprofile_owner_year_unique")]
+
+    def __str__(self) -> str:
+        return f"tax profile {self.year}"

@@ -79,6 +79,15 @@ KIND_TREATMENT = {
 }
 
 
+class BrokerReporting(models.TextChoices):
+    """What the broker or exchange reports on a 1099-B (securities) or 1099-DA (digital assets, from 2025):
+    it decides the Form 8949 box of each sale."""
+
+    NO_FORM = "no_form", "No 1099-B / 1099-DA"
+    BASIS_REPORTED = "basis_reported", "1099 with basis reported to the IRS"
+    BASIS_NOT_REPORTED = "basis_not_reported", "1099 without basis reported"
+
+
 class Account(models.Model):
     portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="accounts")
     name = models.CharField(max_length=100)
@@ -88,6 +97,12 @@ class Account(models.Model):
     )
     kind = models.CharField(max_length=20, choices=AccountKind.choices, default=AccountKind.EXCHANGE)
     basis_method = models.CharField(max_length=16, choices=BasisMethod.choices, default=BasisMethod.FIFO)
+    reporting = models.CharField(
+        max_length=20,
+        choices=BrokerReporting.choices,
+        default=BrokerReporting.NO_FORM,
+        help_text="What the broker reports on a 1099-B / 1099-DA; it decides the Form 8949 box.",
+    )
 
     class Meta:
         ordering = ["name", "id"]
