@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from portfolios import views_auth
+from portfolios.views import auth as views_auth
 
 urlpatterns = [
     path("admin/", admin.site.urls),

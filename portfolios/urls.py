@@ -1,5 +1,27 @@
-from portfolios.urls_dashboard import urlpatterns as dashboard_urlpatterns
-from portfolios.urls_ledger import urlpatterns as ledger_urlpatterns
+from django.urls import URLPattern, path
+
+from portfolios.views import dashboard, imports, prices, transactions
 
 app_name = "portfolios"
-urlpatterns = [*dashboard_urlpatterns, *ledger_urlpatterns]
+tx = "portfolios/<int:portfolio_id>/transactions/"
+
+urlpatterns: list[URLPattern] = [
+    path("", dashboard.home, name="home"),
+    path("portfolios/new/", dashboard.portfolio_create, name="portfolio_create"),
+    path("portfolios/<int:portfolio_id>/", dashboard.dashboard, name="dashboard"),
+    path("portfolios/<int:portfolio_id>/accounts/", dashboard.account_list, name="account_list"),
+    path(
+        "portfolios/<int:portfolio_id>/accounts/<int:account_id>/",
+        dashboard.account_detail,
+        name="account_detail",
+    ),
+    path(tx, transactions.transaction_list, name="transaction_list"),
+    path(f"{tx}add/", transactions.transaction_add, name="transaction_add"),
+    path(f"{tx}<int:tx_id>/edit/", transactions.transaction_edit, name="transaction_edit"),
+    path(f"{tx}<int:tx_id>/delete/", transactions.transaction_delete, name="transaction_delete"),
+    path("import/", imports.import_upload, name="import_upload"),
+    path("import/<int:job_id>/", imports.import_preview, name="import_preview"),
+    path("import/<int:job_id>/status/", imports.import_status, name="import_status"),
+    path("import/<int:job_id>/done/", imports.import_done, name="import_done"),
+    path("prices/upload/", prices.price_upload, name="price_upload"),
+]

@@ -6,29 +6,24 @@ tax engine. Every object is looked up through its owner, so another user's ids a
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from portfolios import charts, selectors
-from portfolios.models import Account, Portfolio, User
+from portfolios.models import Account, Portfolio
 from portfolios.services import portfolio_for_user
+from portfolios.views.common import today_of, user_of
 from taxes.selectors import LotTotals, lots_table_context
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _get_portfolio_for_user(request: HttpRequest, portfolio_id: int) -> Portfolio:
     # select_related: every page prints the ledger status, so it comes with the portfolio.
     return get_object_or_404(
-        Portfolio.objects.select_related("ledger_status"), pk=portfolio_id, owner=_user(request)
+        Portfolio.objects.select_related("ledger_status"), pk=portfolio_id, owner=user_of(request)
     )
 
 
@@ -37,13 +32,8 @@ def _get_account_for_user(request: HttpRequest, portfolio_id: int, account_id: i
         Account.objects.select_related("portfolio", "portfolio__ledger_status"),
         pk=account_id,
         portfolio_id=portfolio_id,
-        portfolio__owner=_user(request),
+        portfolio__owner=user_of(request),
     )
-
-
-def _today(request: HttpRequest) -> date:
-    # Holding periods count in the owner's calendar, not the server's.
-    return timezone.now().astimezone(_user(request).tzinfo).date()
 
 
 def _status(portfolio: Portfolio, prices: selectors.SnapshotPrices) -> dict[str, Any]:
@@ -51,7 +41,7 @@ def _status(portfolio: Portfolio, prices: selectors.SnapshotPrices) -> dict[str,
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    first = selectors.portfolio_first(user=_user(request))
+    first = selectors.portfolio_first(user=user_of(request))
     if first is not None:
         return redirect("portfolios:dashboard", portfolio_id=first.pk)
     return render(request, "portfolios/empty.html")
@@ -63,13 +53,13 @@ def portfolio_create(request: HttpRequest) -> HttpResponse:
     if not name or len(name) > 100:
         messages.error(request, "Give the portfolio a name of 1 to 100 characters.")
         return redirect("portfolios:home")
-    portfolio = portfolio_for_user(user=_user(request), name=name)
+    portfolio = portfolio_for_user(user=user_of(request), name=name)
     return redirect("portfolios:dashboard", portfolio_id=portfolio.pk)
 
 
 def dashboard(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     portfolio = _get_portfolio_for_user(request, portfolio_id)
-    board = selectors.dashboard_get(portfolio=portfolio, user=_user(request), today=_today(request))
+    board = selectors.dashboard_get(portfolio=portfolio, user=user_of(request), today=today_of(request))
     data = board.data
     assets = [a for a in data.get("assets") or () if a.get("target_weight") is not None or a.get("weight")]
     ctx: dict[str, Any] = {
@@ -105,7 +95,7 @@ def _month_ends(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def account_list(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     portfolio = _get_portfolio_for_user(request, portfolio_id)
     prices = selectors.snapshot_prices(portfolio=portfolio)
-    rows = selectors.accounts_list(portfolio=portfolio, prices=prices, today=_today(request))
+    rows = selectors.accounts_list(portfolio=portfolio, prices=prices, today=today_of(request))
     totals = LotTotals()
     for row in rows:
         for name in (
@@ -127,7 +117,7 @@ def account_detail(request: HttpRequest, portfolio_id: int, account_id: int) -> 
     portfolio = account.portfolio
     prices = selectors.snapshot_prices(portfolio=portfolio)
     row, table = selectors.account_detail(
-        account=account, prices=prices, today=_today(request), sort=request.GET.get("sort", "")
+        account=account, prices=prices, today=today_of(request), sort=request.GET.get("sort", "")
     )
     ctx = {
         **lots_table_context(table, page=request.GET.get("page"), show_account=False),

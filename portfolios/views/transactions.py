@@ -1,26 +1,24 @@
-"""Ledger pages: the transaction list, a form per transaction type, delete, and the CSV import."""
+"""Ledger pages: the transaction list, a form per transaction type, and delete."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, tzinfo
+from datetime import tzinfo
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portfolios import services
 from portfolios.forms import (
     LOT_PICK_TYPES,
-    ImportUploadForm,
     LotOption,
     TransactionFilterForm,
     TransactionForm,
@@ -28,8 +26,8 @@ from portfolios.forms import (
     grouped_text,
     transaction_initial,
 )
-from portfolios.import_tasks import import_job_confirm, import_job_create, import_job_progress
-from portfolios.models import ImportJob, LotPick, Portfolio, Transaction, TransactionType, User
+from portfolios.models import LotPick, Portfolio, Transaction, TransactionType
+from portfolios.views.common import int_or_none, tz_of, user_of
 from taxes.models import TaxLot
 
 PAGE_SIZE = 50
@@ -37,40 +35,18 @@ PAGE_SIZE = 50
 MAX_LOT_OPTIONS = 300
 
 
-def _user(request: HttpRequest) -> User:
-    # LoginRequiredMiddleware lets only authenticated users reach these views.
-    return cast(User, request.user)
-
-
-def _tz(request: HttpRequest) -> tzinfo:
-    try:
-        return _user(request).tzinfo
-    except (KeyError, ValueError):
-        return UTC
-
-
 def _get_portfolio_for_user(request: HttpRequest, portfolio_id: int) -> Portfolio:
-    return get_object_or_404(Portfolio, pk=portfolio_id, owner=_user(request))
+    return get_object_or_404(Portfolio, pk=portfolio_id, owner=user_of(request))
 
 
 def _get_transaction_for_user(request: HttpRequest, portfolio_id: int, tx_id: int) -> Transaction:
     txs = Transaction.objects.select_related("portfolio", "account", "asset", "counter_asset", "to_account")
-    return get_object_or_404(txs, pk=tx_id, portfolio_id=portfolio_id, portfolio__owner=_user(request))
-
-
-def _get_job_for_user(request: HttpRequest, job_id: int) -> ImportJob:
-    # The file can be megabytes; pages about the job never need it.
-    return get_object_or_404(ImportJob.objects.defer("content"), pk=job_id, owner=_user(request))
+    return get_object_or_404(txs, pk=tx_id, portfolio_id=portfolio_id, portfolio__owner=user_of(request))
 
 
 def _chosen_type(request: HttpRequest) -> str | None:
     value = request.POST.get("type") or request.GET.get("type") or ""
     return value if value in TransactionType.values else None
-
-
-def _int(value: Any) -> int | None:
-    text = str(getattr(value, "pk", value) or "")
-    return int(text) if text.isdigit() else None
 
 
 def _lot_options(
@@ -137,13 +113,13 @@ def _transaction_form(
         source: Any = data if data is not None else initial
         options = _lot_options(
             portfolio=portfolio,
-            account_id=_int(source.get("account")),
-            asset_id=_int(source.get("asset")),
-            tz=_tz(request),
+            account_id=int_or_none(source.get("account")),
+            asset_id=int_or_none(source.get("asset")),
+            tz=tz_of(request),
             tx=tx,
         )
     return TransactionForm(
-        data, initial=initial, portfolio=portfolio, tx_type=tx_type, tz=_tz(request), lot_options=options
+        data, initial=initial, portfolio=portfolio, tx_type=tx_type, tz=tz_of(request), lot_options=options
     )
 
 
@@ -156,7 +132,7 @@ def _form_context(
         "form": form,
         "type_form": TransactionTypeForm(initial={"type": tx_type}),
         "type_label": TransactionType(tx_type).label if tx_type else "",
-        "tz_name": str(_tz(request)),
+        "tz_name": str(tz_of(request)),
         "has_accounts": portfolio.accounts.exists(),
         **extra,
     }
@@ -165,7 +141,7 @@ def _form_context(
 @require_GET
 def transaction_list(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     portfolio = _get_portfolio_for_user(request, portfolio_id)
-    tz = _tz(request)
+    tz = tz_of(request)
     filters = TransactionFilterForm(request.GET, portfolio=portfolio, tz=tz)
     filters.is_valid()  # invalid filters are shown with their errors and ignored
     c = filters.cleaned_data
@@ -207,8 +183,8 @@ def transaction_add(request: HttpRequest, portfolio_id: int) -> HttpResponse:
         return render(request, "portfolios/transactions/form.html", _form_context(request, portfolio, None))
     initial = {
         "timestamp": timezone.now().replace(microsecond=0),
-        "account": _int(request.GET.get("account")),
-        "asset": _int(request.GET.get("asset")),
+        "account": int_or_none(request.GET.get("account")),
+        "asset": int_or_none(request.GET.get("asset")),
     }
     form = _transaction_form(request, portfolio=portfolio, tx_type=tx_type, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -262,89 +238,8 @@ def transaction_delete(request: HttpRequest, portfolio_id: int, tx_id: int) -> H
         "errors": errors,
         "quantity_text": grouped_text(tx.quantity),
         "unit_price_text": grouped_text(tx.unit_price),
-        "tz_name": str(_tz(request)),
+        "tz_name": str(tz_of(request)),
     }
     return render(
         request, "portfolios/transactions/confirm_delete.html", context, status=400 if errors else 200
     )
-
-
-@require_http_methods(["GET", "POST"])
-def import_upload(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    portfolios = list(Portfolio.objects.filter(owner=user))
-    chosen = _int(request.GET.get("portfolio"))
-    initial = {"portfolio": chosen} if chosen in {p.pk for p in portfolios} else {}
-    data = request.POST if request.method == "POST" else None
-    files = request.FILES if request.method == "POST" else None
-    form = ImportUploadForm(data, files, initial=initial, portfolios=portfolios)
-    if request.method == "POST" and form.is_valid():
-        job = import_job_create(
-            user=user,
-            content=form.cleaned_data["file"],
-            portfolio_name=form.cleaned_data["portfolio_name"],
-            basis_method=form.cleaned_data["basis_method"],
-            filename=form.filename,
-        )
-        return redirect("portfolios:import_preview", job_id=job.pk)
-    recent = ImportJob.objects.filter(owner=user).defer("content", "summary", "errors")[:10]
-    # Coming from a portfolio's pages: keep its navigation.
-    portfolio = next((p for p in portfolios if p.pk == chosen), None)
-    context = {"form": form, "recent": recent, "portfolio": portfolio}
-    return render(request, "portfolios/imports/upload.html", context)
-
-
-@require_http_methods(["GET", "POST"])
-def import_preview(request: HttpRequest, job_id: int) -> HttpResponse:
-    """The preview of an upload and its confirmation; while a worker runs it, a progress bar."""
-    job = _get_job_for_user(request, job_id)
-    if request.method == "POST":
-        try:
-            job = import_job_confirm(job=job)
-        except ValidationError as exc:
-            context = {"job": job, "refused": exc.messages, **_job_context(job)}
-            return render(request, "portfolios/imports/preview.html", context, status=400)
-        if job.confirmed and job.status == ImportJob.Status.DONE:
-            return redirect("portfolios:import_done", job_id=job.pk)
-        return redirect("portfolios:import_preview", job_id=job.pk)
-    if job.confirmed and job.status == ImportJob.Status.DONE:
-        return redirect("portfolios:import_done", job_id=job.pk)
-    return render(request, "portfolios/imports/preview.html", {"job": job, **_job_context(job)})
-
-
-def _job_context(job: ImportJob) -> dict[str, Any]:
-    summary = job.summary or {}
-    return {
-        "summary": summary,
-        "more_rows": max(int(summary.get("new") or 0) - len(summary.get("preview") or []), 0),
-        "more_errors": max(job.error_count - len(job.errors or []), 0),
-        "status_url": reverse("portfolios:import_status", kwargs={"job_id": job.pk}),
-    }
-
-
-@require_GET
-def import_status(request: HttpRequest, job_id: int) -> JsonResponse:
-    job = _get_job_for_user(request, job_id)
-    finished = job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED)
-    done_page = job.confirmed and job.status == ImportJob.Status.DONE
-    page = "portfolios:import_done" if done_page else "portfolios:import_preview"
-    return JsonResponse(
-        {
-            "status": job.status,
-            "status_label": job.get_status_display(),
-            "progress": import_job_progress(job),
-            "confirmed": job.confirmed,
-            "finished": finished,
-            "error_count": job.error_count,
-            "next": reverse(page, kwargs={"job_id": job.pk}) if finished else None,
-        }
-    )
-
-
-@require_GET
-def import_done(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = _get_job_for_user(request, job_id)
-    if not (job.confirmed and job.status == ImportJob.Status.DONE):
-        return redirect("portfolios:import_preview", job_id=job.pk)
-    context = {"job": job, "summary": job.summary or {}, "portfolio": job.portfolio}
-    return render(request, "portfolios/imports/done.html", context)

@@ -1,0 +1,104 @@
+"""Importing a ledger file: upload, preview of every row and problem, progress, confirm."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from portfolios.forms import (
+    ImportUploadForm,
+)
+from portfolios.import_tasks import import_job_confirm, import_job_create, import_job_progress
+from portfolios.models import ImportJob, Portfolio
+from portfolios.views.common import int_or_none, user_of
+
+
+def _get_job_for_user(request: HttpRequest, job_id: int) -> ImportJob:
+    # The file can be megabytes; pages about the job never need it.
+    return get_object_or_404(ImportJob.objects.defer("content"), pk=job_id, owner=user_of(request))
+
+
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    portfolios = list(Portfolio.objects.filter(owner=user))
+    chosen = int_or_none(request.GET.get("portfolio"))
+    initial = {"portfolio": chosen} if chosen in {p.pk for p in portfolios} else {}
+    data = request.POST if request.method == "POST" else None
+    files = request.FILES if request.method == "POST" else None
+    form = ImportUploadForm(data, files, initial=initial, portfolios=portfolios)
+    if request.method == "POST" and form.is_valid():
+        job = import_job_create(
+            user=user,
+            content=form.cleaned_data["file"],
+            portfolio_name=form.cleaned_data["portfolio_name"],
+            basis_method=form.cleaned_data["basis_method"],
+            filename=form.filename,
+        )
+        return redirect("portfolios:import_preview", job_id=job.pk)
+    recent = ImportJob.objects.filter(owner=user).defer("content", "summary", "errors")[:10]
+    # Coming from a portfolio's pages: keep its navigation.
+    portfolio = next((p for p in portfolios if p.pk == chosen), None)
+    context = {"form": form, "recent": recent, "portfolio": portfolio}
+    return render(request, "portfolios/imports/upload.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def import_preview(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The preview of an upload and its confirmation; while a worker runs it, a progress bar."""
+    job = _get_job_for_user(request, job_id)
+    if request.method == "POST":
+        try:
+            job = import_job_confirm(job=job)
+        except ValidationError as exc:
+            context = {"job": job, "refused": exc.messages, **_job_context(job)}
+            return render(request, "portfolios/imports/preview.html", context, status=400)
+        if job.confirmed and job.status == ImportJob.Status.DONE:
+            return redirect("portfolios:import_done", job_id=job.pk)
+        return redirect("portfolios:import_preview", job_id=job.pk)
+    if job.confirmed and job.status == ImportJob.Status.DONE:
+        return redirect("portfolios:import_done", job_id=job.pk)
+    return render(request, "portfolios/imports/preview.html", {"job": job, **_job_context(job)})
+
+
+def _job_context(job: ImportJob) -> dict[str, Any]:
+    summary = job.summary or {}
+    return {
+        "summary": summary,
+        "more_rows": max(int(summary.get("new") or 0) - len(summary.get("preview") or []), 0),
+        "more_errors": max(job.error_count - len(job.errors or []), 0),
+        "status_url": reverse("portfolios:import_status", kwargs={"job_id": job.pk}),
+    }
+
+
+@require_GET
+def import_status(request: HttpRequest, job_id: int) -> JsonResponse:
+    job = _get_job_for_user(request, job_id)
+    finished = job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED)
+    done_page = job.confirmed and job.status == ImportJob.Status.DONE
+    page = "portfolios:import_done" if done_page else "portfolios:import_preview"
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "progress": import_job_progress(job),
+            "confirmed": job.confirmed,
+            "finished": finished,
+            "error_count": job.error_count,
+            "next": reverse(page, kwargs={"job_id": job.pk}) if finished else None,
+        }
+    )
+
+
+@require_GET
+def import_done(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _get_job_for_user(request, job_id)
+    if not (job.confirmed and job.status == ImportJob.Status.DONE):
+        return redirect("portfolios:import_preview", job_id=job.pk)
+    context = {"job": job, "summary": job.summary or {}, "portfolio": job.portfolio}
+    return render(request, "portfolios/imports/done.html", context)
