@@ -1,0 +1,99 @@
+"""The year-end tax summary of the signed-in owner (one person, one return) and its downloads."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from portfolios.models import Portfolio
+from taxes import rules
+from taxes.exports import render as render_export
+from taxes.forms import TaxProfileForm
+from taxes.models import TaxProfile
+from taxes.summary import summary_years, year_summary
+from taxes.views.common import today_of, user_of
+
+FORMATS = {
+    "csv": "Form 8949 rows (CSV)",
+    "totals": "Box totals and Schedule D (CSV)",
+    "turbotax": "Gains for TurboTax-style import (CSV)",
+    "pdf": "PDF for your accountant",
+    "txf": "TXF for tax software",
+    "json": "JSON (exact amounts)",
+}
+
+TXF_WARNING = (
+    "TXF has no codes for Form 8949 boxes G-L, where digital-asset sales go from 2025: the TXF leaves them "
+    "out. Use the CSV or the PDF for those."
+)
+
+
+def _checked_year(year: int) -> int:
+    if year not in rules.available_years():
+        raise Http404("No tax tables for that year.")
+    return year
+
+
+def _portfolio_filter(request: HttpRequest) -> Portfolio | None:
+    raw = request.GET.get("portfolio", "")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Http404("No such portfolio.")
+    return get_object_or_404(Portfolio, pk=int(raw), owner=user_of(request))
+
+
+def summary_latest(request: HttpRequest) -> HttpResponse:
+    years = summary_years(owner=user_of(request), today=today_of(request))
+    return redirect("taxes:summary", year=years[0])
+
+
+def summary(request: HttpRequest, year: int) -> HttpResponse:
+    user = user_of(request)
+    year = _checked_year(year)
+    view_of = _portfolio_filter(request)
+    chosen = request.GET.get("year", "")
+    if chosen.isdigit() and int(chosen) != year and int(chosen) in rules.available_years():
+        url = reverse("taxes:summary", args=[int(chosen)])
+        return redirect(url + (f"?portfolio={view_of.pk}" if view_of else ""))
+    data = year_summary(owner=user, year=year, portfolio=view_of)
+    query = f"?portfolio={view_of.pk}" if view_of else ""
+    ctx = {
+        "summary": data,
+        "year": year,
+        "years": summary_years(owner=user, today=today_of(request)),
+        "portfolios": list(Portfolio.objects.filter(owner=user)),
+        "view_of": view_of,
+        "portfolio": view_of,
+        "downloads": [
+            (fmt, label, reverse("taxes:download", args=[year, fmt]) + query)
+            for fmt, label in FORMATS.items()
+        ],
+        "txf_warning": TXF_WARNING if data.has_digital_asset_boxes else "",
+    }
+    return render(request, "taxes/summary.html", ctx)
+
+
+def download(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
+    if fmt not in FORMATS:
+        raise Http404("Unknown format.")
+    year = _checked_year(year)
+    data = year_summary(owner=user_of(request), year=year, portfolio=_portfolio_filter(request))
+    out = render_export(data, fmt)
+    response = HttpResponse(out.content, content_type=out.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{out.filename}"'
+    return response
+
+
+def profile_edit(request: HttpRequest, year: int) -> HttpResponse:
+    user = user_of(request)
+    year = _checked_year(year)
+    instance = TaxProfile.objects.filter(owner=user, year=year).first() or TaxProfile(owner=user, year=year)
+    form = TaxProfileForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Tax profile for {year} saved.")
+        return redirect("taxes:summary", year=year)
+    return render(request, "taxes/profile.html", {"form": form, "year": year})
