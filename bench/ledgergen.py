@@ -1,7 +1,7 @@
 """A seeded synthetic ledger for the benchmarks: buys, sells, income, transfers and fees across three accounts.
 
 Accounts: 1 a taxable brokerage, 2 a taxable exchange wallet, 3 a Roth IRA (tax-free); all FIFO (benches
-swap the basis method). Assets: BTC, ETH, SOL, ADA (crypto, no wash sales), VTI (an ETF, wash sales on) and
+swap the basis method). Transfers move lots between the two taxable accounts only. Assets: BTC, ETH, SOL, ADA (crypto, no wash sales), VTI (an ETF, wash sales on) and
 USD (cash, for deposits). Timestamps are spread evenly over 2018-01-01 .. 2026-11-01 UTC; no event ever
 sells, transfers or spends more than its account holds, so the ledger always replays without error.
 
@@ -47,6 +47,7 @@ _ACCOUNT_ASSETS = {
     WALLET: (BTC, ETH, SOL, ADA),
     ROTH: (VTI, BTC, ETH),
 }
+_SAME_TREATMENT = (BROKERAGE, WALLET)
 _INCOME = (EventType.STAKING, EventType.LENDING, EventType.AIRDROP, EventType.MINING, EventType.INTEREST)
 
 
@@ -120,8 +121,12 @@ def generate_ledger(n: int, seed: int) -> tuple[list[Event], dict[int, AccountIn
             if q <= 0:
                 q = held[key]
             p = Decimal(repr(price[a])).quantize(pq[a])
-            if kind == "transfer" or (kind == "other" and acc != ROTH):
-                targets = [x for x in _ACCOUNT_ASSETS if x != acc and a in _ACCOUNT_ASSETS[x]]
+            # Transfers stay between the two taxable accounts, where lots move with their dates and basis:
+            # a move into or out of the Roth is a sale or a distribution at fair value, a different workload.
+            targets = (
+                [x for x in _SAME_TREATMENT if x != acc and a in _ACCOUNT_ASSETS[x]] if acc != ROTH else []
+            )
+            if targets and (kind == "transfer" or (kind == "other" and acc != ROTH)):
                 to = targets[rng.randrange(len(targets))]
                 fee = Decimal(rng.randrange(0, 300)) / 100 if rng.random() < 0.3 else zero
                 events.append(Event(eid, ts, day, EventType.TRANSFER, acc, a, q, p, fee, to_account=to))
