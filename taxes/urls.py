@@ -1,10 +1,12 @@
 from django.urls import path
 
-from taxes.views import lots, realized, summary
+from taxes.views import lots, planning, realized, summary
 
 app_name = "taxes"
 urlpatterns = [
     path("taxes/", summary.summary_latest, name="summary_latest"),
+    path("taxes/harvest/", planning.harvest, name="harvest"),
+    path("taxes/planner/", planning.planner, name="planner"),
     path("taxes/<int:year>/", summary.summary, name="summary"),
     path("taxes/<int:year>/download/<str:fmt>/", summary.download, name="download"),
     path("taxes/<int:year>/profile/", summary.profile_edit, name="profile"),

@@ -46,7 +46,7 @@ def _profile(owner: User, year: int) -> tuple[TaxProfile | None, ProfileUsed]:
     )
 
 
-def _printed_net_by_year(owner: User, before: int) -> dict[int, tuple[Decimal, Decimal]]:
+def printed_net_by_year(owner: User, before: int) -> dict[int, tuple[Decimal, Decimal]]:
     """Each earlier year's short- and long-term net of the whole return, summed from printed rows."""
     out: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     rows = Disposal.objects.filter(
@@ -74,7 +74,7 @@ def _ordinary_income(owner: User, year: int) -> tuple[Decimal, Decimal]:
     return total, investment
 
 
-def _estimate(
+def estimate_for(
     owner: User, year: int, short: Decimal, long: Decimal, carry: rules.Carryover
 ) -> tuple[rules.TaxEstimate, ProfileUsed]:
     _, used = _profile(owner, year)
@@ -91,11 +91,11 @@ def _estimate(
     return est, used
 
 
-def _carryover_into(owner: User, year: int, notes: list[str]) -> tuple[rules.Carryover, str]:
+def carryover_into(owner: User, year: int, notes: list[str]) -> tuple[rules.Carryover, str]:
     """The capital loss carried into `year`: the tax profile's figure for the first year Lotwise knows, then
     the Capital Loss Carryover Worksheet year by year from Lotwise's own figures."""
     first_table = min(rules.available_years())
-    by_year = _printed_net_by_year(owner, year)
+    by_year = printed_net_by_year(owner, year)
     profile_years = sorted(
         y
         for y in TaxProfile.objects.filter(owner=owner, year__lte=year)
@@ -123,7 +123,7 @@ def _carryover_into(owner: User, year: int, notes: list[str]) -> tuple[rules.Car
             )
     for y in range(start, year):
         short, long = by_year.get(y, (ZERO, ZERO))
-        est, _ = _estimate(owner, y, short, long, carry)
+        est, _ = estimate_for(owner, y, short, long, carry)
         carry = est.schedule_d.carryover_out
         source = f"computed from {y}"
     return carry, source
@@ -214,8 +214,8 @@ def _year_summary(*, owner: User, year: int, portfolio: Portfolio | None) -> Yea
             "estimate are those of the whole return (all your portfolios)."
         )
 
-    carry, carry_source = _carryover_into(owner, year, notes)
-    estimate, used = _estimate(owner, year, whole_short, whole_long, carry)
+    carry, carry_source = carryover_into(owner, year, notes)
+    estimate, used = estimate_for(owner, year, whole_short, whole_long, carry)
 
     by_kind: dict[str, Decimal] = {str(k): ZERO for k in sorted(INCOME_TYPES)}
     by_month: dict[str, Decimal] = {f"{year}-{m:02d}": ZERO for m in range(1, 13)}
