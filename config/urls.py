@@ -5,6 +5,7 @@ from portfolios.views import auth as views_auth
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("taxes.api.urls")),
     path("api/", include("portfolios.api.urls")),
     # Our login (shows the demo credentials) and sign-up first; Django's auth views for the rest.
     path("accounts/login/", views_auth.LoginView.as_view(), name="login"),

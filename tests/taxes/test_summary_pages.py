@@ -146,3 +146,29 @@ def test_other_users_cannot_see_or_download(client, ann) -> None:  # type: ignor
         client.get(reverse("taxes:download", args=[2025, "csv"]) + f"?portfolio={book.pk}").status_code == 404
     )
     assert client.get(reverse("taxes:summary", args=[1999])).status_code == 404
+
+
+@time_machine.travel(NOW, tick=False)
+def test_summary_and_downloads_by_api(ann) -> None:  # type: ignore[no-untyped-def]
+    """The API gives the same summary (exact strings) and files; another user sees only their own return."""
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(ann)
+    data = api.get("/api/taxes/2025/summary/").json()
+    text = json.dumps(data)
+    assert "150.03" in text
+    assert "2000" in text
+    csv_file = api.get("/api/taxes/2025/download/csv/")
+    assert csv_file.status_code == 200
+    assert "attachment" in csv_file["Content-Disposition"]
+    txf = api.get("/api/taxes/2025/download/txf/")
+    assert "G-L" in txf["X-Lotwise-Warning"]
+    assert api.get("/api/taxes/2025/download/xls/").status_code == 404
+    assert api.get("/api/taxes/1999/summary/").status_code == 404
+    bob = APIClient()
+    bob.force_authenticate(UserFactory(username="bob"))
+    assert "150.03" not in json.dumps(bob.get("/api/taxes/2025/summary/").json())
+    book = ann.portfolios.get()
+    assert bob.get(f"/api/taxes/2025/summary/?portfolio={book.pk}").status_code == 404
+    assert APIClient().get("/api/taxes/2025/summary/").status_code in (401, 403)
