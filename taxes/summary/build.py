@@ -10,7 +10,7 @@ from importlib import metadata
 from django.utils import timezone
 
 from portfolios.decimals import WIDE, exact_text
-from portfolios.models import Account, Portfolio, PriceQuote, Transaction, User
+from portfolios.models import Account, Asset, Portfolio, PriceQuote, Transaction, User
 from portfolios.models.ledger import DIGITAL_CLASSES, INCOME_TYPES
 from taxes import rules
 from taxes.models import Disposal, IncomeRecord, LedgerStatus, NonTaxableTransfer, TaxProfile
@@ -129,10 +129,6 @@ def carryover_into(owner: User, year: int, notes: list[str]) -> tuple[rules.Carr
     return carry, source
 
 
-def _description(quantity: Decimal, symbol: str) -> str:
-    return f"{exact_text(quantity)} {symbol}"
-
-
 def year_summary(*, owner: User, year: int, portfolio: Portfolio | None = None) -> YearSummary:
     """The year-end summary of `owner`'s return for `year`. With `portfolio`, the rows, income and gifts are
     that portfolio's (a view); Schedule D, the carryforward and the estimate are always the whole return's."""
@@ -158,40 +154,67 @@ def _year_summary(*, owner: User, year: int, portfolio: Portfolio | None) -> Yea
 
     rows: list[Form8949Row] = []
     boxes: dict[str, BoxTotals] = {}
+    # Plain tuples rather than model instances: a large year has 100k rows.
+    account_info = {
+        pk: (name, reporting, pname)
+        for pk, name, reporting, pname in Account.objects.filter(portfolio__in=portfolios).values_list(
+            "pk", "name", "reporting", "portfolio__name"
+        )
+    }
     disposals = (
         Disposal.objects.filter(portfolio__in=portfolios, taxable=True, disposed__year=year)
-        .select_related("account", "asset", "portfolio")
         .order_by("disposed", "event_timestamp", "transaction_id", "id")
-    )
-    whole_short = whole_long = ZERO
-    for d in disposals:
-        digital = d.asset.asset_class in DIGITAL_CLASSES
-        box = rules.form_8949_box(
-            tax_year=year, term=d.term, is_digital_asset=digital, reporting=d.account.reporting
+        .values_list(
+            "account_id",
+            "asset_id",
+            "term",
+            "quantity",
+            "acquired",
+            "disposed",
+            "proceeds",
+            "basis",
+            "wash_disallowed",
+            "gain",
         )
+    )
+    asset_info = {
+        pk: (symbol, asset_class in DIGITAL_CLASSES)
+        for pk, symbol, asset_class in Asset.objects.filter(
+            pk__in=Disposal.objects.filter(portfolio__in=portfolios, disposed__year=year).values("asset_id")
+        ).values_list("pk", "symbol", "asset_class")
+    }
+    box_of: dict[tuple[str, bool, str], BoxTotals] = {}
+    whole_short = whole_long = ZERO
+    for account_id, asset_id, term, quantity, acquired, disposed, proceeds, basis, wash, gain in disposals:
+        account, reporting, portfolio_name = account_info[account_id]
+        symbol, digital = asset_info[asset_id]
+        totals = box_of.get((term, digital, reporting))
+        if totals is None:
+            box = rules.form_8949_box(tax_year=year, term=term, is_digital_asset=digital, reporting=reporting)
+            totals = boxes.get(box.value)
+            if totals is None:
+                totals = boxes[box.value] = BoxTotals(box.value, term, rules.schedule_d_line(box))
+            box_of[(term, digital, reporting)] = totals
         row = Form8949Row(
-            box=box.value,
-            part=d.term,
-            description=_description(d.quantity, d.asset.symbol),
-            acquired=d.acquired,
-            sold=d.disposed,
-            proceeds=d.proceeds,
-            cost=d.basis,
-            code="W" if d.wash_disallowed else "",
-            adjustment=d.wash_disallowed,
-            gain=d.gain,
-            portfolio=d.portfolio.name,
-            account=d.account.name,
-            asset=d.asset.symbol,
-            quantity=d.quantity,
+            box=totals.box,
+            part=term,
+            description=f"{exact_text(quantity)} {symbol}",
+            acquired=acquired,
+            sold=disposed,
+            proceeds=proceeds,
+            cost=basis,
+            code="W" if wash else "",
+            adjustment=wash,
+            gain=gain,
+            portfolio=portfolio_name,
+            account=account,
+            asset=symbol,
+            quantity=quantity,
             is_digital_asset=digital,
         )
         rows.append(row)
-        totals = boxes.get(box.value)
-        if totals is None:
-            totals = boxes[box.value] = BoxTotals(box.value, d.term, rules.schedule_d_line(box))
         totals.printed.add(row.printed_proceeds, row.printed_cost, row.printed_adjustment, row.printed_gain)
-        totals.exact.add(row.proceeds, row.cost, row.adjustment, row.gain)
+        totals.exact.add(proceeds, basis, wash, gain)
 
     # Schedule D is the whole return's, from printed rows, whatever the view.
     if portfolio is None:

@@ -47,23 +47,18 @@ class Form8949Row:
     asset: str
     quantity: Decimal
     is_digital_asset: bool
+    # As printed: each amount rounded to the cent, and (h) = (d) - (e) + (g) of those, so each line adds up.
+    printed_proceeds: Decimal = field(init=False)
+    printed_cost: Decimal = field(init=False)
+    printed_adjustment: Decimal = field(init=False)
+    printed_gain: Decimal = field(init=False)
 
-    @property
-    def printed_proceeds(self) -> Decimal:
-        return printed(self.proceeds)
-
-    @property
-    def printed_cost(self) -> Decimal:
-        return printed(self.cost)
-
-    @property
-    def printed_adjustment(self) -> Decimal:
-        return printed(self.adjustment)
-
-    @property
-    def printed_gain(self) -> Decimal:
-        """Column (h) as printed: (d) - (e) + (g) of the printed amounts, so each line adds up."""
-        return self.printed_proceeds - self.printed_cost + self.printed_adjustment
+    def __post_init__(self) -> None:
+        proceeds, cost, adjustment = printed(self.proceeds), printed(self.cost), printed(self.adjustment)
+        object.__setattr__(self, "printed_proceeds", proceeds)
+        object.__setattr__(self, "printed_cost", cost)
+        object.__setattr__(self, "printed_adjustment", adjustment)
+        object.__setattr__(self, "printed_gain", proceeds - cost + adjustment)
 
 
 @dataclass

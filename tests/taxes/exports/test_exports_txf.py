@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
@@ -137,7 +138,7 @@ def test_a_2024_crypto_sale_without_a_1099_is_712_or_714() -> None:
 
 def test_an_adjustment_other_than_a_wash_sale_is_warned_about() -> None:
     other = row("A", "1 X", "10", "5", "2")
-    other = type(other)(**{**other.__dict__, "code": "B"})
+    other = dataclasses.replace(other, code="B")
     export = render(summary([other], year=2024), "txf")
     record = read_txf(export.content).records[0]
     assert record.amounts == [D("5.00"), D("10.00")]
