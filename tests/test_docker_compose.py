@@ -24,11 +24,21 @@ def test_services_and_ports(compose: dict[str, Any]) -> None:
     assert set(services) == {"db", "redis", "web", "worker", "beat"}
     assert services["db"]["image"].startswith("postgres:")
     assert services["redis"]["image"].startswith("redis:")
-    assert "5432:5432" in services["db"]["ports"]
-    assert "6379:6379" in services["redis"]["ports"]
+    # The data services stay on the internal network; only the web server is published.
+    assert "ports" not in services["db"]
+    assert "ports" not in services["redis"]
     assert "8000:8000" in services["web"]["ports"]
-    for name in ("db", "redis"):
-        assert services[name]["healthcheck"]["test"]
+    for name in ("db", "redis", "web", "worker", "beat"):
+        assert services[name]["healthcheck"]["test"], name
+    # The broker keeps its queue across restarts.
+    assert "--appendonly" in services["redis"]["command"]
+    assert services["redis"]["command"][services["redis"]["command"].index("--appendonly") + 1] == "yes"
+    # Images are built (dependencies at build time), not pip-installed at every start; no literal secret.
+    for name in APP_SERVICES:
+        assert services[name]["build"] == "."
+        assert "pip install" not in str(services[name]["command"])
+    assert "${POSTGRES_PASSWORD" in services["db"]["environment"]["POSTGRES_PASSWORD"]
+    assert "${SECRET_KEY" in services["web"]["environment"]["SECRET_KEY"]
 
 
 def test_app_services_share_the_environment_the_settings_read(compose: dict[str, Any]) -> None:
@@ -46,10 +56,27 @@ def test_app_services_share_the_environment_the_settings_read(compose: dict[str,
     # the database credentials match between the app and the db service
     db_env = compose["services"]["db"]["environment"]
     url = compose["services"]["web"]["environment"]["DATABASE_URL"]
-    assert (
-        url
-        == f"postgres://{db_env['POSTGRES_USER']}:{db_env['POSTGRES_PASSWORD']}@db:5432/{db_env['POSTGRES_DB']}"
-    )
+    password = db_env["POSTGRES_PASSWORD"]
+    assert url == f"postgres://{db_env['POSTGRES_USER']}:{password}@db:5432/{db_env['POSTGRES_DB']}"
+
+
+def test_every_setting_variable_is_documented() -> None:
+    """.env.example lists every variable the settings read (test-only ones aside)."""
+    documented = set(re.findall(r"^([A-Z][A-Z0-9_]*)=", (ROOT / ".env.example").read_text(), re.M))
+    read = set()
+    for path in (ROOT / "config" / "settings").glob("*.py"):
+        if path.name == "test.py":
+            continue
+        read |= set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]*)"', path.read_text()))
+    assert read, "no settings variables found"
+    assert read <= documented, f"undocumented: {sorted(read - documented)}"
+
+
+def test_dockerfile_builds_dependencies_and_runs_as_a_user() -> None:
+    text = (ROOT / "Dockerfile").read_text()
+    assert "pip install" in text
+    assert re.search(r"^USER \w+", text, re.M)
+    assert "collectstatic" in text
 
 
 def test_commands_are_the_ones_ci_runs(compose: dict[str, Any]) -> None:
