@@ -38,7 +38,7 @@ from taxes.engine import (
 )
 
 SHORT, LONG = Term.SHORT, Term.LONG
-MONEY = D("1e-18")  # money is kept to 18 places (core.py docstring)
+MONEY = D("1e-18")  # money is kept to 18 places (money.py docstring)
 
 
 def _buy_then_sell(bought: str, sold: str) -> Result:
