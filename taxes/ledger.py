@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 
-from portfolios.models import Account, Asset, LotPick, Transaction
+from portfolios.models import Account, Asset, BasisMethodChange, LotPick, Transaction
 from portfolios.models.ledger import User
 from taxes import engine
 
@@ -53,12 +53,20 @@ def ledger_context(*, owner: User) -> LedgerContext:
             "id", "portfolio_id", "tax_treatment", "basis_method", "portfolio__wash_sale_crypto"
         )
     )
+    changes: dict[int, list[tuple[date, engine.BasisMethod]]] = {}
+    for account_id, since, changed in (
+        BasisMethodChange.objects.filter(account__portfolio__owner=owner)
+        .order_by("account_id", "effective_from")
+        .values_list("account_id", "effective_from", "method")
+    ):
+        changes.setdefault(account_id, []).append((since, engine.BasisMethod(changed)))
     accounts = {
         pk: engine.AccountInfo(
             id=pk,
             treatment=engine.TaxTreatment(treatment),
             basis_method=engine.BasisMethod(method),
             wash_sale_digital=crypto_switch,
+            method_changes=tuple(changes.get(pk, ())),
         )
         for pk, _pid, treatment, method, crypto_switch in rows
     }

@@ -3,8 +3,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Count
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from portfolios.assets import AssetError, asset_lookup, assets_visible, parse_asset_label
 from portfolios.fields import MAX_DIGITS, QUANTITY_PLACES
 from portfolios.models import Account, Asset, Portfolio, Transaction, TransactionType
 from portfolios.models.ledger import LEDGER_FIELDS
@@ -19,17 +22,85 @@ class PortfolioSerializer(serializers.ModelSerializer):
     class Meta:
         model = Portfolio
         fields = ["id", "name", "wash_sale_crypto", "created_at"]
+        read_only_fields = ["id", "created_at"]
+        # Uniqueness per owner is the service's check, with its own message.
+        validators: list[Any] = []
 
 
 class AccountSerializer(serializers.ModelSerializer):
+    """The kind fixes the tax treatment (read-only here); the basis method is the opening standing order."""
+
     class Meta:
         model = Account
-        fields = ["id", "name", "custodian", "tax_treatment", "kind", "basis_method"]
+        fields = ["id", "name", "custodian", "tax_treatment", "kind", "basis_method", "reporting"]
+        read_only_fields = ["id", "tax_treatment"]
+        validators: list[Any] = []
 
 
-class AssetField(serializers.SlugRelatedField):
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string"}, {"type": "integer"}],
+        "description": 'The symbol ("BTC"); the symbol and its class where the symbol names more than one '
+        'asset ("T (stock)"), or for a symbol outside the catalogue ("XYZ (crypto)"); or the asset\'s id.',
+        "example": "BTC",
+    }
+)
+class AssetField(serializers.Field):
+    """An asset the portfolio's owner sees, written as its symbol when that names one asset, else with its
+    class; an id is accepted too. A catalogue symbol not stored yet is looked up here and stored by the
+    view with the transaction."""
+
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(slug_field="symbol", queryset=Asset.objects.all(), **kwargs)
+        super().__init__(**kwargs)
+        self.portfolio: Portfolio | None = None
+
+    def _owner_id(self) -> int | None:
+        return self.portfolio.owner_id if self.portfolio is not None else None
+
+    def _ambiguous(self) -> set[str]:
+        # Once per response, whatever the number of rows.
+        root = self.root
+        found: set[str] | None = getattr(root, "_ambiguous_symbols", None)
+        if found is None:
+            found = set(
+                assets_visible(user=self._owner_id())
+                .order_by()
+                .values("symbol")
+                .annotate(classes=Count("asset_class", distinct=True))
+                .filter(classes__gt=1)
+                .values_list("symbol", flat=True)
+            )
+            root._ambiguous_symbols = found  # type: ignore[attr-defined]
+        return found
+
+    def to_representation(self, value: Asset) -> str:
+        return value.label if value.symbol in self._ambiguous() else value.symbol
+
+    def to_internal_value(self, data: Any) -> Asset:
+        if self.portfolio is None:
+            raise serializers.ValidationError("No portfolio to find assets for.")
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            raise serializers.ValidationError('Expected a symbol ("BTC", "T (stock)") or an asset id.')
+        visible = assets_visible(user=self._owner_id())
+        text = str(data).strip()
+        if isinstance(data, int) or (text.isdigit() and not visible.filter(symbol=text).exists()):
+            found = visible.filter(pk=int(text)).first() if len(text) < 19 else None
+            if found is None:
+                raise serializers.ValidationError(f"No asset with id {text}.")
+            return found
+        symbol, asset_class = parse_asset_label(text)
+        try:
+            return asset_lookup(user=self.portfolio.owner, symbol=symbol, asset_class=asset_class)
+        except AssetError as exc:
+            hint = ""
+            if exc.kind == "ambiguous":
+                hint = f" Send {' or '.join(repr(label) for label in exc.choices)}, or the asset's id."
+            elif exc.kind == "unknown":
+                hint = (
+                    f" Send it with its class, e.g. '{symbol.upper()} (crypto)'; the new asset is visible "
+                    "to you only."
+                )
+            raise serializers.ValidationError(exc.message + hint) from exc
 
 
 class LotPickSerializer(serializers.Serializer):
@@ -63,6 +134,10 @@ class TransactionSerializer(serializers.ModelSerializer):
         accounts = Account.objects.filter(portfolio=portfolio) if portfolio else Account.objects.none()
         self.fields["account"].queryset = accounts  # type: ignore[attr-defined]
         self.fields["to_account"].queryset = accounts  # type: ignore[attr-defined]
+        for name in ("asset", "counter_asset"):
+            field = self.fields[name]
+            if isinstance(field, AssetField):
+                field.portfolio = portfolio
 
 
 class TaxLotSerializer(serializers.ModelSerializer):

@@ -12,6 +12,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from portfolios import account_services
 from portfolios.api.serializers import (
     AccountSerializer,
     DisposalSerializer,
@@ -19,6 +20,7 @@ from portfolios.api.serializers import (
     TaxLotSerializer,
     TransactionSerializer,
 )
+from portfolios.assets import asset_save
 from portfolios.models import Account, Portfolio, Transaction
 from portfolios.services import TransactionData, transaction_delete, transaction_record, transaction_update
 from taxes.models import Disposal, TaxLot
@@ -34,11 +36,41 @@ def _as_drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
     return serializers.ValidationError({"non_field_errors": exc.messages})
 
 
-class PortfolioViewSet(viewsets.ReadOnlyModelViewSet):
+class PortfolioViewSet(viewsets.ModelViewSet):
+    """The user's portfolios: create, rename or switch crypto wash sales, delete (with everything in it)."""
+
     serializer_class = PortfolioSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return Portfolio.objects.filter(owner_id=self.request.user.pk)
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        try:
+            serializer.instance = account_services.portfolio_create(
+                owner=self.request.user,  # type: ignore[arg-type]
+                name=serializer.validated_data["name"],
+            )
+            if serializer.validated_data.get("wash_sale_crypto"):
+                account_services.portfolio_update(
+                    portfolio=serializer.instance, name=serializer.instance.name, wash_sale_crypto=True
+                )
+        except DjangoValidationError as exc:
+            raise _as_drf_error(exc) from exc
+
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+        portfolio: Portfolio = serializer.instance  # type: ignore[assignment]
+        data = serializer.validated_data
+        try:
+            account_services.portfolio_update(
+                portfolio=portfolio,
+                name=data.get("name", portfolio.name),
+                wash_sale_crypto=data.get("wash_sale_crypto", portfolio.wash_sale_crypto),
+            )
+        except DjangoValidationError as exc:
+            raise _as_drf_error(exc) from exc
+
+    def perform_destroy(self, instance: Portfolio) -> None:
+        account_services.portfolio_delete(portfolio=instance)
 
 
 class _PortfolioScoped(viewsets.GenericViewSet):
@@ -51,11 +83,57 @@ class _PortfolioScoped(viewsets.GenericViewSet):
         return self._portfolio
 
 
-class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PortfolioScoped):
+@extend_schema(parameters=[OpenApiParameter("portfolio_id", int, OpenApiParameter.PATH)])
+class AccountViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    _PortfolioScoped,
+):
+    """Accounts of a portfolio, through the same services as the pages: the kind fixes the treatment, an
+    account with transactions cannot be deleted, the opening basis method is fixed once lots have left."""
+
     serializer_class = AccountSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return Account.objects.filter(portfolio=self.portfolio)
+        return Account.objects.filter(portfolio=self.portfolio).select_related("portfolio__owner")
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        data = serializer.validated_data
+        try:
+            serializer.instance = account_services.account_create(
+                portfolio=self.portfolio,
+                name=data["name"],
+                kind=data.get("kind", "exchange"),
+                basis_method=data.get("basis_method", "fifo"),
+                reporting=data.get("reporting", "no_form"),
+                custodian=data.get("custodian", ""),
+            )
+        except DjangoValidationError as exc:
+            raise _as_drf_error(exc) from exc
+
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+        account: Account = serializer.instance  # type: ignore[assignment]
+        data = serializer.validated_data
+        try:
+            account_services.account_edit(
+                account=account,
+                name=data.get("name", account.name),
+                kind=data.get("kind", account.kind),
+                reporting=data.get("reporting", account.reporting),
+                custodian=data.get("custodian", account.custodian),
+                basis_method=data.get("basis_method", account.basis_method),
+            )
+        except DjangoValidationError as exc:
+            raise _as_drf_error(exc) from exc
+
+    def perform_destroy(self, instance: Account) -> None:
+        try:
+            account_services.account_delete(account=instance)
+        except DjangoValidationError as exc:
+            raise _as_drf_error(exc) from exc
 
 
 @extend_schema(parameters=[OpenApiParameter("portfolio_id", int, OpenApiParameter.PATH)])
@@ -84,7 +162,11 @@ class TransactionViewSet(
 
     @staticmethod
     def _data(validated: dict[str, Any]) -> TransactionData:
+        """Called inside the write's transaction: an asset first named here is stored with it."""
         picks = tuple((p["origin_id"], p["quantity"]) for p in validated.pop("lot_picks", []))
+        for name in ("asset", "counter_asset"):
+            if validated.get(name) is not None:
+                validated[name] = asset_save(validated[name])
         return TransactionData(**validated, lot_picks=picks)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -4,6 +4,7 @@ from .ledger import (
     Asset,
     AssetClass,
     BasisMethod,
+    BasisMethodChange,
     LotPick,
     Portfolio,
     TaxTreatment,
@@ -11,7 +12,7 @@ from .ledger import (
     TransactionType,
     User,
 )
-from .prices import PriceQuote
+from .prices import OwnerPrice, PriceQuote
 from .snapshots import PortfolioSnapshot, ValuePoint
 
 __all__ = [
@@ -19,8 +20,10 @@ __all__ = [
     "Asset",
     "AssetClass",
     "BasisMethod",
+    "BasisMethodChange",
     "ImportJob",
     "LotPick",
+    "OwnerPrice",
     "Portfolio",
     "PortfolioSnapshot",
     "PriceQuote",

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 
 from portfolios.decimals import exact_text
@@ -125,6 +126,28 @@ class Account(models.Model):
         return self.tax_treatment == TaxTreatment.TAXABLE
 
 
+class BasisMethodChange(models.Model):
+    """A standing order: sales from the account on or after `effective_from` (the owner's tax date) use
+    `method`; earlier sales keep the method in force when they happened (Rev. Proc. 2024-28). The account's
+    own `basis_method` is the order in force before its first change."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="method_changes")
+    effective_from = models.DateField()
+    method = models.CharField(max_length=16, choices=BasisMethod.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["account", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "effective_from"], name="methodchange_account_date_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} from {self.effective_from}"
+
+
 class AssetClass(models.TextChoices):
     CRYPTO = "crypto", "Crypto"
     STABLECOIN = "stablecoin", "Stablecoin"
@@ -138,19 +161,79 @@ SECURITY_CLASSES = frozenset({AssetClass.ETF, AssetClass.STOCK, AssetClass.BOND}
 DIGITAL_CLASSES = frozenset({AssetClass.CRYPTO, AssetClass.STABLECOIN})
 
 
+class PriceFeed(models.TextChoices):
+    """The public price source that quotes an asset."""
+
+    COINGECKO = "coingecko", "CoinGecko"
+    YAHOO = "yahoo", "Yahoo Finance"
+
+
+# An asset whose feed is not set is quoted by its class's usual source.
+FEED_FOR_CLASS: dict[str, str] = {
+    **{cls: PriceFeed.COINGECKO for cls in DIGITAL_CLASSES},
+    **{cls: PriceFeed.YAHOO for cls in SECURITY_CLASSES},
+}
+SYMBOL_PATTERN = r"[A-Za-z0-9._-]{1,20}"
+SYMBOL_HELP = "1 to 20 letters, digits, '.', '-' or '_'."
+validate_symbol = RegexValidator(
+    rf"\A{SYMBOL_PATTERN}\Z", f"A symbol is {SYMBOL_HELP}", code="invalid_symbol"
+)
+
+
 class Asset(models.Model):
-    symbol = models.CharField(max_length=20, unique=True)
+    """A coin or a security. The symbol alone is not its identity (T is AT&T's stock and Threshold
+    Network's token): a shared asset is one (symbol, class), and an asset outside the bundled catalogue
+    belongs to the user whose file or form created it, so nobody else ever sees it."""
+
+    symbol = models.CharField(max_length=20, validators=[validate_symbol])
     name = models.CharField(max_length=100, blank=True)
     asset_class = models.CharField(max_length=16, choices=AssetClass.choices, default=AssetClass.CRYPTO)
+    price_source = models.CharField(
+        max_length=16,
+        choices=PriceFeed.choices,
+        blank=True,
+        help_text="The feed that quotes it; empty: the usual one for its class.",
+    )
     price_source_id = models.CharField(
-        max_length=100, blank=True, help_text="Identifier at the price source, e.g. CoinGecko's 'bitcoin'."
+        max_length=100,
+        blank=True,
+        help_text="Identifier at the price source, e.g. CoinGecko's 'bitcoin' or the ticker 'VTI'.",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="private_assets",
+        help_text="Empty for a catalogue asset (shared); else the only user who sees it.",
     )
 
     class Meta:
-        ordering = ["symbol"]
+        ordering = ["symbol", "asset_class", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["symbol", "asset_class"],
+                condition=models.Q(owner__isnull=True),
+                name="asset_shared_symbol_class_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "symbol", "asset_class"],
+                condition=models.Q(owner__isnull=False),
+                name="asset_private_symbol_class_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.symbol
+
+    @property
+    def label(self) -> str:
+        """The symbol with its class, for wherever the bare symbol could name two assets."""
+        return f"{self.symbol} ({self.asset_class})"
+
+    @property
+    def feed(self) -> str:
+        return self.price_source or FEED_FOR_CLASS.get(self.asset_class, "")
 
     @property
     def is_digital(self) -> bool:

@@ -85,7 +85,7 @@ def dispose(
     """Take `quantity` out of the account's book and record each lot piece's gain or loss."""
     disposals = state.disposals
     disposals_before = len(disposals)
-    pieces = state.book(account.id, asset.id).take(event, quantity)
+    pieces = state.book_for_sale(account, asset.id, event.date).take(event, quantity)
     day = event.date
     taxable = account.treatment == _TAXABLE
     wash = taxable and asset.wash_sale and (account.wash_sale_digital or asset.is_security)

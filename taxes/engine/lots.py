@@ -187,6 +187,14 @@ class Book:
                 lot.checkpoint_form = None
             heappush(self.heap, (-key, lot.acquired, lot.acquisition_order, lot.creation_order, version, lot))
 
+    def reorder(self, order: int) -> None:
+        """Put the book in another order (a basis-method change took effect): every current lot again."""
+        lots = self.current_lots()
+        self.order = order
+        self.heap = []
+        for lot in lots:
+            self.push(lot)
+
     def add(self, lot: OpenLot) -> None:
         self.quantity += lot.quantity
         self.push(lot)

@@ -121,6 +121,15 @@ class EngineState:
             book = self.books[(account, asset)] = Book(account, asset, ORDER_OF_METHOD[info.basis_method])
         return book
 
+    def book_for_sale(self, account: AccountInfo, asset: int, day: date) -> Book:
+        """The book, in the order of the basis method in force on `day` for that account."""
+        book = self.book(account.id, asset)
+        if account.method_changes:
+            order = ORDER_OF_METHOD[account.method_on(day)]
+            if order != book.order:
+                book.reorder(order)
+        return book
+
     # ---- checked reads of an event ------------------------------------------------------------------------
 
     def account_of(self, event: Event) -> AccountInfo:

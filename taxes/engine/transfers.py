@@ -33,7 +33,7 @@ def transfer(state: EngineState, event: Event) -> None:
         transfer_across(state, event, account, destination, asset)
         return
     quantity = event.quantity
-    pieces = state.book(account.id, asset.id).take(event, quantity)
+    pieces = state.book_for_sale(account, asset.id, event.date).take(event, quantity)
     destination_book = state.book(to, asset.id)
     fee = event.fee
     fee_left = fee
@@ -140,7 +140,7 @@ def transfer_across(
             replacement_arrived(state, lot, day)
         return
     kind = "distribution" if destination.treatment == _TAXABLE else "conversion"
-    pieces = state.book(account.id, asset.id).take(event, quantity)
+    pieces = state.book_for_sale(account, asset.id, event.date).take(event, quantity)
     total = value.quantize(MONEY)
     total_left = total
     last = len(pieces) - 1
@@ -195,7 +195,7 @@ def give(state: EngineState, event: Event) -> None:
     kind = str(event.type)
     donation = event.type == EventType.DONATION
     day = event.date
-    pieces = state.book(account.id, asset.id).take(event, event.quantity)
+    pieces = state.book_for_sale(account, asset.id, event.date).take(event, event.quantity)
     transfers = state.transfers
     for lot, piece_quantity, basis, _loss_basis, _wash_adjustment, _whole in pieces:
         fair_value = (piece_quantity * price).quantize(MONEY)

@@ -90,6 +90,17 @@ class AccountInfo:
     treatment: TaxTreatment = TaxTreatment.TAXABLE
     basis_method: BasisMethod = BasisMethod.FIFO
     wash_sale_digital: bool = True
+    # Standing orders (Rev. Proc. 2024-28): from each date on (the owner's tax date), sales use that method;
+    # `basis_method` is the one in force before the first. Sorted by date.
+    method_changes: tuple[tuple[_Date, BasisMethod], ...] = ()
+
+    def method_on(self, day: _Date) -> BasisMethod:
+        method = self.basis_method
+        for since, changed in self.method_changes:
+            if since > day:
+                break
+            method = changed
+        return method
 
     @property
     def taxable(self) -> bool:

@@ -180,3 +180,49 @@ def test_a_write_whose_answer_fails_saves_nothing(api, book, monkeypatch) -> Non
     assert response.status_code == 500
     assert Transaction.objects.count() == 0
     assert not TaxLot.objects.exists()
+
+
+def test_portfolios_and_accounts_by_api(api, alice) -> None:  # type: ignore[no-untyped-def]
+    """Create, rename and delete a portfolio; create an IRA (the kind fixes the treatment), refuse to
+    delete an account with transactions; Bob sees and changes none of it."""
+    created = api.post("/api/portfolios/", {"name": "Retirement"}, format="json")
+    assert created.status_code == 201, created.json()
+    pid = created.json()["id"]
+    assert api.post("/api/portfolios/", {"name": "Retirement"}, format="json").status_code == 400
+    assert api.patch(f"/api/portfolios/{pid}/", {"name": "Retire"}, format="json").json()["name"] == "Retire"
+    ira = api.post(
+        f"/api/portfolios/{pid}/accounts/",
+        {"name": "IRA", "kind": "traditional_ira", "basis_method": "hifo", "reporting": "basis_reported"},
+        format="json",
+    )
+    assert ira.status_code == 201, ira.json()
+    assert (ira.json()["tax_treatment"], ira.json()["basis_method"]) == ("tax_deferred", "hifo")
+    bob = APIClient()
+    bob.force_authenticate(UserFactory(username="bob"))
+    assert bob.get(f"/api/portfolios/{pid}/accounts/").status_code == 404
+    assert bob.delete(f"/api/portfolios/{pid}/").status_code == 404
+    assert (
+        bob.post(
+            f"/api/portfolios/{pid}/accounts/", {"name": "x", "kind": "wallet"}, format="json"
+        ).status_code
+        == 404
+    )
+    AssetFactory(symbol="ETH")
+    tx = api.post(
+        f"/api/portfolios/{pid}/transactions/",
+        {
+            "account": ira.json()["id"],
+            "type": "buy",
+            "timestamp": "2024-02-01T10:00:00Z",
+            "asset": "ETH",
+            "quantity": "1",
+            "unit_price": "2000",
+        },
+        format="json",
+    )
+    assert tx.status_code == 201, tx.json()
+    refused = api.delete(f"/api/portfolios/{pid}/accounts/{ira.json()['id']}/")
+    assert refused.status_code == 400
+    assert "has 1 transaction" in str(refused.json())
+    assert api.delete(f"/api/portfolios/{pid}/").status_code == 204
+    assert not Transaction.objects.exists()

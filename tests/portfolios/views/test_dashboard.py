@@ -78,7 +78,7 @@ def test_dashboard_embeds_each_chart_with_label_and_vendored_plotly(client_a, us
     assert len(allocation["layout"]["shapes"]) == 2  # one band per asset
     lots = _json_script(html, "fig-lots")
     assert sorted(len(t["x"]) for t in lots["data"]) == [1, 2]  # one short-term lot, two long-term
-    assert "/static/vendor/plotly.min.js" in html
+    assert "/static/vendor/plotly-basic.min.js" in html
     assert "/static/js/charts.js" in html
     assert "cdn" not in html.lower()
 
@@ -103,10 +103,12 @@ def test_no_snapshot_says_being_computed_not_zeros(client_a, user):
 def test_empty_portfolio_says_no_transactions(client_a, user):
     portfolio = Portfolio.objects.create(owner=user, name="Empty")
     html = client_a.get(_url(portfolio)).content.decode()
-    assert "No transactions yet" in html
+    # An empty portfolio guides the owner: an account, then transactions or an import, then a target.
+    assert "Set up this portfolio" in html
     assert "Being computed" not in html
-    assert f'href="/portfolios/{portfolio.pk}/transactions/add/">Add a transaction</a>' in html
-    assert f'href="/import/?portfolio={portfolio.pk}">Import a CSV</a>' in html
+    assert f'href="/portfolios/{portfolio.pk}/accounts/new/">Add an account</a>' in html
+    assert f'href="/portfolios/{portfolio.pk}/transactions/add/">Add transactions</a>' in html
+    assert f'href="/import/?portfolio={portfolio.pk}">import an export</a>' in html
     assert not Transaction.objects.filter(portfolio=portfolio).exists()
 
 

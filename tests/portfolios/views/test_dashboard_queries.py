@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 MAX_QUERIES = {
     "dashboard": 6,  # snapshot, value points, the user's portfolios (switcher)
     "account_list": 6,  # snapshot prices (two JSON keys only), accounts, lots
-    "account_detail": 5,  # (account, portfolio and status in one query) snapshot prices, the account's lots
+    "account_detail": 6,  # (account, portfolio and status in one query) snapshot prices, lots, method changes
     "lot_list": 5,  # snapshot prices, lots
     "realized": 8,  # years with disposals, ledger problems, the year's disposals, its income, distributions
 }

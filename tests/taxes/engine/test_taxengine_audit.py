@@ -246,3 +246,30 @@ def test_crypto_wash_switch_is_the_loss_portfolios() -> None:
     led2.sell("2024-04-01", 1, 80, asset=BTC)
     led2.buy("2024-04-05", 1, 85, asset=BTC, account=TAXABLE2)
     assert led2.run().disposals[0].gain == D(-20)
+
+
+def test_basis_method_is_a_standing_order_from_its_date() -> None:
+    """Rule (Rev. Proc. 2024-28): a basis method is a standing order; a change applies to sales from its
+    effective date on and never rewrites earlier sales.
+
+    FIFO until 2025-06-01, then HIFO. Buys: 1 BTC at 100 (2024-01-02), 1 at 200 (2024-02-01), 1 at 300
+    (2024-03-01). A sale on 2025-05-01 (before the change) takes the oldest (basis 100); a sale on
+    2025-07-01 takes the highest remaining (300). FIFO throughout would have taken 100 then 200.
+    """
+    from datetime import date as _date
+
+    led = Ledger()
+    led.buy("2024-01-02", 1, 100)
+    led.buy("2024-02-01", 1, 200)
+    led.buy("2024-03-01", 1, 300)
+    led.sell("2025-05-01", 1, 400)
+    led.sell("2025-07-01", 1, 400)
+    accts = accounts()
+    accts[TAXABLE] = AccountInfo(
+        TAXABLE,
+        TaxTreatment.TAXABLE,
+        BasisMethod.FIFO,
+        method_changes=((_date(2025, 6, 1), BasisMethod.HIFO),),
+    )
+    assert [d.basis for d in led.run(accts).disposals] == [D(100), D(300)]
+    assert [d.basis for d in led.run().disposals] == [D(100), D(200)]
