@@ -5,6 +5,7 @@ from portfolios.models import (
     Account,
     Asset,
     LotPick,
+    OwnerPrice,
     Portfolio,
     PortfolioSnapshot,
     PriceQuote,
@@ -42,9 +43,16 @@ class AccountAdmin(admin.ModelAdmin):
 
 @admin.register(Asset)
 class AssetAdmin(admin.ModelAdmin):
-    list_display = ("symbol", "name", "asset_class", "price_source_id")
-    list_filter = ("asset_class",)
+    list_display = ("symbol", "name", "asset_class", "price_source", "price_source_id", "owner")
+    list_filter = ("asset_class", "price_source")
+    raw_id_fields = ("owner",)
     search_fields = ("symbol", "name", "price_source_id")
+
+
+@admin.register(OwnerPrice)
+class OwnerPriceAdmin(admin.ModelAdmin):
+    list_display = ("asset", "owner", "date", "price")
+    raw_id_fields = ("asset", "owner")
 
 
 class LotPickInline(admin.TabularInline):

@@ -14,7 +14,9 @@ from decimal import ROUND_DOWN, Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from portfolios.models import Account, Asset, Portfolio, User
+from portfolios.assets import asset_for_symbol
+from portfolios.importers.assets import asset_class_guess
+from portfolios.models import Account, Portfolio, User
 from portfolios.models.ledger import AccountKind, BasisMethod, TaxTreatment
 
 DEMO_USERNAME = "demo"
@@ -237,7 +239,7 @@ def demo_setup(*, until: date, price_on: PriceOn) -> tuple[User, Portfolio, bool
     )
     target = Target.objects.create(portfolio=portfolio, name="Equal-weight top 4")
     for symbol in INDEX:
-        TargetWeight.objects.create(
-            target=target, asset=Asset.objects.get(symbol=symbol), weight=Decimal("0.25")
-        )
+        # The index's coins as the import above resolved them: the catalogue's shared assets.
+        asset = asset_for_symbol(user=user, symbol=symbol, asset_class=asset_class_guess(symbol))
+        TargetWeight.objects.create(target=target, asset=asset, weight=Decimal("0.25"))
     return user, portfolio, True

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from portfolios.assets import CHOOSABLE_CLASSES
 from portfolios.importers import detect
 from portfolios.importing import ImportSummary, LedgerImportError, ledger_import
 from portfolios.models import ImportJob, User
@@ -80,6 +81,27 @@ def import_job_confirm(*, job: ImportJob) -> ImportJob:
     return job
 
 
+def import_job_asset_classes(*, job: ImportJob, classes: dict[str, str], confirm: bool) -> ImportJob:
+    """Keep the classes the owner chose for the assets the import creates, then confirm the import or,
+    with `confirm` false, preview it again with them. Only symbols the preview listed as new, and only
+    classes a file may create, are kept."""
+    listed = {new["symbol"] for new in (job.summary or {}).get("new_assets") or []}
+    chosen = {symbol: cls for symbol, cls in classes.items() if symbol in listed and cls in CHOOSABLE_CLASSES}
+    if job.confirmed or job.status not in (Status.DONE, Status.FAILED):
+        raise ValidationError("This import's preview is not finished, or it ran already.")
+    ImportJob.objects.filter(pk=job.pk).update(asset_classes=chosen, updated_at=timezone.now())
+    job.refresh_from_db()
+    if confirm:
+        return import_job_confirm(job=job)
+    claimed = ImportJob.objects.filter(pk=job.pk, confirmed=False, status__in=[Status.DONE, Status.FAILED])
+    if not claimed.update(status=Status.QUEUED, progress=0, updated_at=timezone.now()):
+        raise ValidationError("This import's preview is not finished, or it ran already.")
+    job.refresh_from_db()
+    _start(job)
+    job.refresh_from_db()
+    return job
+
+
 def _start(job: ImportJob) -> None:
     if job.run_in_background:
         transaction.on_commit(lambda: import_ledger_job.delay(job.pk))
@@ -119,6 +141,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
             basis_method=job.basis_method,
             dry_run=dry_run,
             progress=lambda percent: cache.set(progress_key(job_id), percent, timeout=3600),
+            asset_classes=job.asset_classes or None,
         )
     except LedgerImportError as exc:
         _fail(job, [{"line": e.line, "field": e.field, "message": e.message} for e in exc.errors])
@@ -167,6 +190,7 @@ def _summary_json(summary: ImportSummary, *, job: ImportJob, seconds: float) -> 
         "duplicates": summary.duplicates,
         "accounts_created": list(summary.accounts_created),
         "assets_created": list(summary.assets_created),
+        "new_assets": [new.as_json() for new in summary.new_assets],
         "lots": summary.recompute.lots if summary.recompute else None,
         "preview": summary.preview[:PREVIEW_ROWS],
         "seconds": round(seconds, 2),

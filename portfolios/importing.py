@@ -6,7 +6,7 @@ import csv
 import hashlib
 import io
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -14,6 +14,7 @@ from typing import TextIO
 
 from django.db import transaction
 
+from portfolios.assets import AssetError, AssetResolver, NewAsset
 from portfolios.db import bulk_insert
 from portfolios.fields import canonical
 from portfolios.importers import LedgerRow, LineError, asset_class_guess
@@ -48,6 +49,8 @@ class ImportSummary:
     duplicates: int = 0
     accounts_created: list[str] = field(default_factory=list)
     assets_created: list[str] = field(default_factory=list)
+    # The same assets with their class, and why the owner should check it where the catalogue cannot say.
+    new_assets: list[NewAsset] = field(default_factory=list)
     recompute: RecomputeResult | None = None
     dry_run: bool = False
     preview: list[dict[str, str]] = field(default_factory=list)
@@ -155,6 +158,7 @@ def ledger_import(
     source_format: str | None = None,
     mapping: dict[str, str] | None = None,
     account: str | None = None,
+    asset_classes: Mapping[str, str] | None = None,
 ) -> ImportSummary:
     """Import a Lotwise CSV, or an export that `portfolios.importers` recognises (or `source_format` names)
     and converts to Lotwise rows first. All-or-nothing: any bad line raises LedgerImportError and nothing
@@ -164,6 +168,7 @@ def ledger_import(
     reports the same errors a real import would. `progress` is called with a percentage as stages finish
     (it must not write to the database: the import's transaction is not visible until it commits).
     `mapping` gives a brokerage CSV's columns; `account` names the account a single-account export goes to.
+    `asset_classes` maps a symbol the file creates to the class the owner chose for it on the preview.
     """
     if basis_method not in BasisMethod.values:
         raise LedgerImportError([LineError(0, "basis_method", f"Unknown basis method {basis_method!r}.")])
@@ -188,6 +193,7 @@ def ledger_import(
                 origins=origins,
                 found=list(conversion.errors) if conversion else [],
                 source=conversion.format if conversion else "lotwise",
+                asset_classes=asset_classes,
             )
             if conversion is not None:
                 summary.source_format, summary.source_label = conversion.format, conversion.label
@@ -242,25 +248,20 @@ def _import(
     origins: list[LedgerRow] | None = None,
     found: list[LineError] | None = None,
     source: str = "lotwise",
+    asset_classes: Mapping[str, str] | None = None,
 ) -> ImportSummary:
     portfolio = portfolio_for_user(user=user, name=portfolio_name)
     summary = ImportSummary(portfolio=portfolio, rows=len(raw_rows), dry_run=dry_run)
     errors: list[LineError] = []
     accounts = {a.name: a for a in Account.objects.filter(portfolio=portfolio)}
-    assets = {a.symbol: a for a in Asset.objects.all()}
+    # Looked up here at call time, so the one function that guesses a class can be swapped in tests.
+    assets = AssetResolver(user=user, source=source, classes=asset_classes, guess=asset_class_guess)
 
     def account_named(name: str) -> Account:
         if name not in accounts:
             accounts[name] = Account.objects.create(portfolio=portfolio, name=name, basis_method=basis_method)
             summary.accounts_created.append(name)
         return accounts[name]
-
-    def asset_named(symbol: str) -> Asset:
-        if symbol not in assets:
-            asset_class = asset_class_guess(symbol, source=source)
-            assets[symbol] = Asset.objects.create(symbol=symbol, name=symbol, asset_class=asset_class)
-            summary.assets_created.append(symbol)
-        return assets[symbol]
 
     rows: list[_Row] = []
     starts: list[int] = []  # where each row's errors begin in `errors`
@@ -314,18 +315,27 @@ def _import(
             continue
         symbol = raw.get("asset", "").strip().upper()
         is_cash = typ in (TransactionType.DEPOSIT, TransactionType.WITHDRAWAL)
-        asset = None if (is_cash and symbol in CASH_SYMBOLS) else (asset_named(symbol) if symbol else None)
+        if is_cash and symbol in CASH_SYMBOLS:
+            symbol = ""
         counter_symbol = raw.get("counter_asset", "").strip().upper()
+        resolved: dict[str, Asset | None] = {}
+        for name, written in (("asset", symbol), ("counter_asset", counter_symbol)):
+            try:
+                resolved[name] = assets.resolve(written) if written else None
+            except AssetError as exc:
+                errors.append(LineError(line, name, exc.message))
+        if len(errors) > before:
+            continue
         to_name = raw.get("to_account", "").strip()
         data = TransactionData(
             account=account_named(account_name),
             type=typ,
             timestamp=ts,
             quantity=quantity,
-            asset=asset,
+            asset=resolved["asset"],
             unit_price=unit_price,
             fee=fee or Decimal(0),
-            counter_asset=asset_named(counter_symbol) if counter_symbol else None,
+            counter_asset=resolved["counter_asset"],
             counter_quantity=counter_quantity,
             to_account=account_named(to_name) if to_name else None,
             acquired_at=acquired_at,
@@ -341,6 +351,8 @@ def _import(
             row.picks = picks
 
     starts.append(len(errors))
+    summary.new_assets = list(assets.created)
+    summary.assets_created = [new.symbol for new in assets.created]
     if origins:
         for index, row in enumerate(rows):
             for at in range(starts[index], starts[index + 1]):

@@ -35,6 +35,8 @@ class ImportJob(models.Model):
     errors = models.JSONField(default=list, blank=True)
     error_count = models.PositiveIntegerField(default=0)
     summary = models.JSONField(default=dict, blank=True)
+    # {"SYMBOL": "etf"}: the class the owner chose on the preview for a symbol the import creates.
+    asset_classes = models.JSONField(default=dict, blank=True)
     portfolio = models.ForeignKey(
         "portfolios.Portfolio", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

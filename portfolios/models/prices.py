@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from portfolios.fields import ExactDecimalField
@@ -10,6 +11,7 @@ from .ledger import Asset
 class PriceSource(models.TextChoices):
     COINGECKO = "coingecko", "CoinGecko"
     COINBASE = "coinbase", "Coinbase Exchange"
+    YAHOO = "yahoo", "Yahoo Finance"
     OFFLINE = "offline", "Bundled offline history (synthetic)"
     CSV = "csv", "CSV upload"
     LEDGER = "ledger", "Ledger transaction price"
@@ -35,3 +37,28 @@ class PriceQuote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.asset} {self.price} @ {self.at:%Y-%m-%d %H:%M} ({self.source})"
+
+
+class OwnerPrice(models.Model):
+    """A price the owner entered for an asset no feed covers (a private fund, a delisted share). It values
+    that owner's holdings only, and only where no real quote is as recent: prices are shared by every
+    portfolio, an owner's own valuation is not."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="entered_prices"
+    )
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="entered_prices")
+    date = models.DateField()
+    price = ExactDecimalField(help_text="USD per unit on that day.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["asset", "-date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "asset", "date"], name="ownerprice_owner_asset_date_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset} {self.price} on {self.date:%Y-%m-%d} (entered by {self.owner_id})"

@@ -22,6 +22,7 @@ from portfolios.models.prices import PriceSource
 SOURCE_PREFERENCE: tuple[str, ...] = (
     PriceSource.COINGECKO,
     PriceSource.COINBASE,
+    PriceSource.YAHOO,
     PriceSource.CSV,
     PriceSource.LEDGER,
     PriceSource.OFFLINE,
@@ -116,8 +117,17 @@ def price_history(*, asset_ids: Iterable[int], start: date, end: date) -> dict[i
     """Daily closes for each day from start to end (UTC days): the day's last quote, else the last known
     price carried forward over the gap (also from before `start`). Days before an asset's first quote are
     left out. Every asset id asked for is a key, possibly with an empty dict. Two queries."""
+    points = price_history_points(asset_ids=asset_ids, start=start, end=end)
+    return {asset_id: {day: point.price for day, point in days.items()} for asset_id, days in points.items()}
+
+
+def price_history_points(
+    *, asset_ids: Iterable[int], start: date, end: date
+) -> dict[int, dict[date, PricePoint]]:
+    """As `price_history`, with each day's quote whole: a carried price keeps the moment it was quoted,
+    so a caller can tell how old it is on that day. Two queries."""
     ids = sorted(set(asset_ids))
-    history: dict[int, dict[date, Decimal]] = {asset_id: {} for asset_id in ids}
+    history: dict[int, dict[date, PricePoint]] = {asset_id: {} for asset_id in ids}
     if not ids or end < start:
         return history
     lo = _day_start(start)
@@ -151,12 +161,12 @@ def price_history(*, asset_ids: Iterable[int], start: date, end: date) -> dict[i
         if not days:
             continue
         series = history[asset_id]
-        current = days[carried_day].price if carried_day in days else None
+        current = days.get(carried_day)
         for offset in range(span):
             day = start + timedelta(days=offset)
             close = days.get(day)
             if close is not None:
-                current = close.price
+                current = close
             if current is not None:
                 series[day] = current
     return history

@@ -12,6 +12,7 @@ Prices that are missing or older than PRICE_MAX_AGE_MINUTES are flagged and leav
 
     inputs.py     what a snapshot reads, for a batch of portfolios at once
     summary.py    value, weights, drift and bands, unrealized gain per lot, income, price freshness
+    entered.py    prices an owner entered, for that owner's portfolios only
     history.py    the daily value history (ValuePoint rows)
     compute.py    the services the tasks call: compute and store snapshots
     selectors.py  which portfolios a price change concerns

@@ -14,14 +14,19 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from portfolios.models import Portfolio, PortfolioSnapshot, ValuePoint
-from portfolios.pricing.selectors import price_history, prices_latest
+from portfolios.models.ledger import SECURITY_CLASSES
+from portfolios.pricing.selectors import PricePoint, price_history, price_history_points, prices_latest
 
+from .entered import entered_prices, history_with_entered, with_entered
 from .history import ValueHistory
 from .inputs import load_inputs
 from .money import WIDE, as_text, iso_utc, ratio, round_money
 from .summary import OK, price_status, summarise
 
 KEEP_SNAPSHOTS = 30
+# Exchanges close for weekends and holidays: Friday's close is still a security's latest price on a
+# Tuesday morning after a long weekend, and is not stale then.
+SECURITY_MAX_AGE = timedelta(days=4)
 
 
 def portfolio_snapshot_compute(
@@ -59,28 +64,53 @@ def portfolios_snapshot_compute(
     asset_ids = {aid for one in inputs for aid in one.assets}
     latest = prices_latest(asset_ids=asset_ids, as_of=as_of)
     max_age = timedelta(minutes=settings.PRICE_MAX_AGE_MINUTES)
-    status = {aid: price_status(latest.get(aid), as_of=as_of, max_age=max_age) for aid in asset_ids}
+    securities = {aid for one in inputs for aid, info in one.assets.items() if info[3] in SECURITY_CLASSES}
+    status = {
+        aid: price_status(
+            latest.get(aid),
+            as_of=as_of,
+            max_age=max(max_age, SECURITY_MAX_AGE) if aid in securities else max_age,
+        )
+        for aid in asset_ids
+    }
     usable = {aid: latest[aid].price for aid in asset_ids if status[aid] == OK}
+    owners = {one.portfolio.owner_id for one in inputs if one.has_entered_prices}
+    entered = (
+        entered_prices(owner_ids=owners, asset_ids=asset_ids, until=max(one.today for one in inputs))
+        if owners
+        else {}
+    )
 
     summaries = []
     for one in inputs:
+        mine = entered.get(one.portfolio.owner_id, {})
+        own_latest: dict[int, PricePoint] = latest
+        own_status, own_usable = status, usable
+        valued_by_owner: set[int] = set()
+        if mine:
+            # Entered prices are this owner's alone: the batch's shared dicts stay as the feeds left them.
+            own_latest, own_status, valued_by_owner = with_entered(
+                latest=latest, status=status, entries=mine, today=one.today, ok=OK
+            )
+            own_usable = {**usable, **{aid: own_latest[aid].price for aid in valued_by_owner}}
         # Per lot, then summed: every aggregate is a sum of the same rounded lot values.
         with localcontext(WIDE):
             lot_values: list[Decimal | None] = []
             for lot in one.lots:
-                price = usable.get(lot.asset_id)
+                price = own_usable.get(lot.asset_id)
                 lot_values.append(None if price is None else round_money(lot.quantity * price))
             body, totals = summarise(
                 lots=one.lots,
                 lot_values=lot_values,
                 accounts=one.accounts,
                 assets=one.assets,
-                latest=latest,
-                status=status,
+                latest=own_latest,
+                status=own_status,
                 target=one.target,
                 target_weights=one.target_weights,
                 income_rows=one.income_rows,
                 today=one.today,
+                entered=valued_by_owner,
             )
         history = ValueHistory(
             one, total_value=totals["value"], cost_basis=totals["basis"], rebuild=rebuild_history
@@ -90,18 +120,34 @@ def portfolios_snapshot_compute(
     # One read of daily closes for the whole batch (what every portfolio's history still needs).
     needs = [need for *_, need in summaries if need is not None]
     closes: dict[int, dict[date, Decimal]] = {}
+    dated: dict[int, dict[date, PricePoint]] = {}
     if needs:
+        span = (min(start for _, start, _ in needs), max(end for _, _, end in needs))
         closes = price_history(
-            asset_ids=set().union(*(assets for assets, _, _ in needs)),
-            start=min(start for _, start, _ in needs),
-            end=max(end for _, _, end in needs),
+            asset_ids=set().union(*(assets for assets, _, _ in needs)), start=span[0], end=span[1]
         )
+        # Where an owner entered prices, the history compares them with how old each feed close is.
+        entered_ids = {
+            aid
+            for one, *_, need in summaries
+            if need is not None
+            for aid in set(entered.get(one.portfolio.owner_id, {})) & need[0]
+        }
+        if entered_ids:
+            dated = price_history_points(asset_ids=entered_ids, start=span[0], end=span[1])
 
     rows: list[PortfolioSnapshot] = []
     points_to_write: list[ValuePoint] = []
     histories = []
-    for one, body, totals, history, _ in summaries:
-        points = history.compute(closes)
+    for one, body, totals, history, need in summaries:
+        own_closes = closes
+        mine = entered.get(one.portfolio.owner_id, {})
+        if need is not None and mine:
+            wanted = {aid: entries for aid, entries in mine.items() if aid in need[0]}
+            own_closes = history_with_entered(
+                closes=closes, feed=dated, entries=wanted, start=need[1], end=need[2]
+            )
+        points = history.compute(own_closes)
         histories.append(history)
         points_to_write.extend(history.changed(points))
 

@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 
-from portfolios.models import Account, Portfolio, PortfolioSnapshot, ValuePoint
+from portfolios.models import Account, OwnerPrice, Portfolio, PortfolioSnapshot, ValuePoint
 from rebalancing.models import Target, TargetWeight
 from taxes.models import IncomeRecord, LedgerStatus, TaxLot
 
@@ -51,6 +51,8 @@ class SnapshotInputs:
     ledger_error: str
     previous_ledger: str | None  # the ledger computed_at the previous snapshot was made from
     has_previous: bool
+    # The owner entered prices of their own (asked with the portfolio, so most snapshots need no query).
+    has_entered_prices: bool = False
     accounts: list[tuple[int, str, str, str]] = field(default_factory=list)
     lots: list[OpenLot] = field(default_factory=list)
     assets: dict[int, tuple[int, str, str, str]] = field(default_factory=dict)
@@ -70,6 +72,7 @@ def load_inputs(ids: list[int], *, as_of: datetime) -> list[SnapshotInputs]:
         .annotate(
             previous_ledger=Subquery(previous.values("data__ledger__computed_at")[:1]),
             previous_id=Subquery(previous.values("id")[:1]),
+            has_entered_prices=Exists(OwnerPrice.objects.filter(owner=OuterRef("owner"))),
         )
     }
     inputs: dict[int, SnapshotInputs] = {}
@@ -93,6 +96,7 @@ def load_inputs(ids: list[int], *, as_of: datetime) -> list[SnapshotInputs]:
             ledger_error=status.error if status else "",
             previous_ledger=portfolio.previous_ledger,
             has_previous=portfolio.previous_id is not None,
+            has_entered_prices=bool(portfolio.has_entered_prices),
         )
     if not inputs:
         return []

@@ -39,8 +39,10 @@ def summarise(
     target_weights: dict[int, Decimal],
     income_rows: list[tuple[str, date, Decimal]],
     today: date,
+    entered: set[int] | frozenset[int] = frozenset(),
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The snapshot's `data` body (without as_of, day_change and ledger) and its headline totals."""
+    """The snapshot's `data` body (without as_of, day_change and ledger) and its headline totals.
+    `entered`: the assets valued by a price the owner entered, which the body marks as such."""
     account_names = {aid: name for aid, name, _, _ in accounts}
     qty: dict[int, Decimal] = defaultdict(Decimal)
     basis: dict[int, Decimal] = defaultdict(Decimal)
@@ -148,6 +150,9 @@ def summarise(
             )
         )
     asset_rows.sort(key=lambda item: item[0])
+    for _, row in asset_rows:
+        if row["asset_id"] in entered:
+            row["price_entered"] = True
 
     holdings_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for (acct, asset_id), quantity in sorted(holding_qty.items(), key=lambda item: assets[item[0][1]][1]):
@@ -199,9 +204,15 @@ def summarise(
         ],
     }
 
-    used = [latest[aid] for aid in held if aid in latest]
+    # An entered price is dated by the owner and never stale: "prices as of" speaks of the feeds.
+    used = [latest[aid] for aid in held if aid in latest and aid not in entered]
     oldest = min((p.at for p in used), default=None)
     offline = any(p.source == PriceSource.OFFLINE for p in latest.values())
+    shown = [aid for aid in held if aid in entered]
+    # Only where the owner's own prices are in use, so every other snapshot keeps its shape.
+    entered_prices: dict[str, list[str] | list[int]] = (
+        {"entered": sorted(assets[aid][1] for aid in shown), "entered_ids": sorted(shown)} if shown else {}
+    )
     body = {
         "total_value": as_text(total_value),
         "cost_basis": as_text(total_basis),
@@ -220,6 +231,7 @@ def summarise(
             "stale": stale,
             "offline": offline,
             "notice": OFFLINE_NOTICE if offline else "",
+            **entered_prices,
         },
         "target": None
         if target is None

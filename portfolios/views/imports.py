@@ -10,11 +10,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from portfolios.assets import CHOOSABLE_CLASSES
 from portfolios.forms import (
     ImportUploadForm,
 )
-from portfolios.import_tasks import import_job_confirm, import_job_create, import_job_progress
-from portfolios.models import ImportJob, Portfolio
+from portfolios.import_tasks import (
+    import_job_asset_classes,
+    import_job_confirm,
+    import_job_create,
+    import_job_progress,
+)
+from portfolios.models import AssetClass, ImportJob, Portfolio
 from portfolios.views.common import int_or_none, user_of
 
 
@@ -53,8 +59,13 @@ def import_preview(request: HttpRequest, job_id: int) -> HttpResponse:
     """The preview of an upload and its confirmation; while a worker runs it, a progress bar."""
     job = _get_job_for_user(request, job_id)
     if request.method == "POST":
+        classes = _chosen_classes(request, job)
         try:
-            job = import_job_confirm(job=job)
+            if classes or request.POST.get("action") == "reclassify":
+                confirm = request.POST.get("action") != "reclassify"
+                job = import_job_asset_classes(job=job, classes=classes, confirm=confirm)
+            else:
+                job = import_job_confirm(job=job)
         except ValidationError as exc:
             context = {"job": job, "refused": exc.messages, **_job_context(job)}
             return render(request, "portfolios/imports/preview.html", context, status=400)
@@ -66,10 +77,19 @@ def import_preview(request: HttpRequest, job_id: int) -> HttpResponse:
     return render(request, "portfolios/imports/preview.html", {"job": job, **_job_context(job)})
 
 
+def _chosen_classes(request: HttpRequest, job: ImportJob) -> dict[str, str]:
+    """The class picked for each new asset the preview listed (`class_<symbol>` fields)."""
+    listed = [new["symbol"] for new in (job.summary or {}).get("new_assets") or []]
+    chosen = {symbol: request.POST.get(f"class_{symbol}", "") for symbol in listed}
+    return {symbol: cls for symbol, cls in chosen.items() if cls in CHOOSABLE_CLASSES}
+
+
 def _job_context(job: ImportJob) -> dict[str, Any]:
     summary = job.summary or {}
     return {
         "summary": summary,
+        "class_choices": [(value, AssetClass(value).label) for value in CHOOSABLE_CLASSES],
+        "flagged": sum(1 for new in summary.get("new_assets") or [] if new.get("note")),
         "more_rows": max(int(summary.get("new") or 0) - len(summary.get("preview") or []), 0),
         "more_errors": max(job.error_count - len(job.errors or []), 0),
         "status_url": reverse("portfolios:import_status", kwargs={"job_id": job.pk}),

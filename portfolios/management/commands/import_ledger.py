@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from portfolios.assets import CHOOSABLE_CLASSES
 from portfolios.importers import FORMAT_KEYS
 from portfolios.importing import LedgerImportError, ledger_import
 from portfolios.models.ledger import BasisMethod
@@ -48,6 +49,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--account", help="the account a single-account export goes to (default: the exchange's name)"
         )
+        parser.add_argument(
+            "--asset-class",
+            action="append",
+            default=[],
+            metavar="SYMBOL=CLASS",
+            help="the class of a symbol the import creates, e.g. T=stock (repeat; default: the catalogue's, "
+            "or a guess the output flags)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = get_user_model().objects.filter(username=options["user"]).first()
@@ -62,6 +71,14 @@ class Command(BaseCommand):
             if not sep or not meaning.strip() or not column.strip():
                 raise CommandError(f"--map {item!r}: expected MEANING=COLUMN, e.g. date=Trade Date.")
             mapping[meaning.strip().lower()] = column.strip()
+        classes: dict[str, str] = {}
+        for item in options["asset_class"]:
+            symbol, sep, asset_class = item.partition("=")
+            if not sep or asset_class.strip().lower() not in CHOOSABLE_CLASSES or not symbol.strip():
+                raise CommandError(
+                    f"--asset-class {item!r}: expected SYMBOL=CLASS with CLASS one of {', '.join(CHOOSABLE_CLASSES)}."
+                )
+            classes[symbol.strip().upper()] = asset_class.strip().lower()
         try:
             with path.open(newline="", encoding="utf-8-sig") as fh:
                 summary = ledger_import(
@@ -73,6 +90,7 @@ class Command(BaseCommand):
                     source_format=options["format"],
                     mapping=mapping or None,
                     account=options["account"],
+                    asset_classes=classes or None,
                 )
         except LedgerImportError as exc:
             for error in exc.errors:
@@ -100,10 +118,13 @@ class Command(BaseCommand):
                 + "): "
                 + ", ".join(summary.accounts_created)
             )
-        if summary.assets_created:
+        if summary.new_assets:
             self.stdout.write(
-                "Assets created (class crypto; change in the admin if not): "
-                + ", ".join(summary.assets_created)
+                "Assets created: "
+                + ", ".join(f"{new.symbol} ({new.asset_class})" for new in summary.new_assets)
             )
+            for new in summary.new_assets:
+                if new.note:
+                    self.stdout.write(f"  {new.symbol}: {new.asset_class}, {new.note}")
         if summary.recompute:
             self.stdout.write(f"Open lots: {summary.recompute.lots}.")

@@ -18,7 +18,8 @@ def _day(value: str) -> date:
 
 class Command(BaseCommand):
     help = (
-        "Fetch the latest price of every asset in use (CoinGecko); with --history also the daily history "
+        "Fetch the latest price of every asset in use (coins from CoinGecko, ETFs and stocks from Yahoo "
+        "Finance); with --history also the daily history "
         "from each asset's first transaction. Falls back to the bundled synthetic offline history when the "
         "API is unreachable or with --offline."
     )

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from portfolios.demo import DEMO_PASSWORD, DEMO_USERNAME, demo_setup
 from portfolios.models import Asset
-from portfolios.pricing.offline import OFFLINE_NOTICE
+from portfolios.pricing.offline import DEMO_ASSETS, OFFLINE_NOTICE
 from portfolios.pricing.selectors import price_on
 from portfolios.pricing.services import offline_prices_load
 
@@ -21,7 +21,14 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         today = timezone.now().date()
         loaded = offline_prices_load(until=today)
-        ids = dict(Asset.objects.values_list("symbol", "id"))
+        demo = {(symbol, asset_class) for symbol, _, asset_class, _ in DEMO_ASSETS}
+        ids = {
+            symbol: pk
+            for symbol, asset_class, pk in Asset.objects.filter(owner__isnull=True).values_list(
+                "symbol", "asset_class", "id"
+            )
+            if (symbol, asset_class) in demo
+        }
 
         def lookup(symbol: str, day):  # type: ignore[no-untyped-def]
             point = price_on(asset_id=ids[symbol], day=day)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+from collections import defaultdict
 from datetime import date
 from typing import TextIO
 
 from django.db import transaction
 
+from portfolios.assets import parse_asset_label
 from portfolios.models import Asset
 from portfolios.models.prices import PriceSource
 from portfolios.pricing.client import utc_midnight
@@ -27,23 +29,38 @@ class PriceImportError(Exception):
 CSV_COLUMNS = ("date", "asset", "price")
 
 
-def _find_assets(symbols: set[str]) -> dict[str, Asset]:
-    """Symbol as written -> Asset: exact match first, else a case-insensitive one."""
-    wanted = symbols | {s.upper() for s in symbols}
-    found = {asset.symbol: asset for asset in Asset.objects.filter(symbol__in=wanted)}
-    by_upper: dict[str, Asset] = {}
-    for asset in found.values():
-        by_upper.setdefault(asset.symbol.upper(), asset)
-    return {
-        symbol: found.get(symbol) or by_upper[symbol.upper()]
-        for symbol in symbols
-        if symbol in found or symbol.upper() in by_upper
-    }
+def _find_assets(written: set[str]) -> dict[str, Asset | str]:
+    """Asset as written -> the shared Asset it names, or why it names none. A symbol names the one shared
+    asset with it (case aside); where a coin and a security share it, the file says which: "T (stock)".
+    Owners' own assets take no prices from a file: prices here are every portfolio's."""
+    parsed = {text: parse_asset_label(text) for text in written}
+    wanted = {symbol.upper() for symbol, _ in parsed.values()}
+    by_symbol: dict[str, list[Asset]] = defaultdict(list)
+    for asset in Asset.objects.filter(
+        owner__isnull=True, symbol__in=wanted | {s for s, _ in parsed.values()}
+    ):
+        by_symbol[asset.symbol.upper()].append(asset)
+    found: dict[str, Asset | str] = {}
+    for text, (symbol, asset_class) in parsed.items():
+        candidates = by_symbol.get(symbol.upper(), [])
+        if asset_class is not None:
+            candidates = [a for a in candidates if a.asset_class == asset_class]
+        exact = [a for a in candidates if a.symbol == symbol]
+        if len(candidates) > 1 and len(exact) == 1:
+            candidates = exact
+        if len(candidates) == 1:
+            found[text] = candidates[0]
+        elif candidates:
+            labels = " or ".join(f"'{a.label}'" for a in sorted(candidates, key=lambda a: a.asset_class))
+            found[text] = f"{text!r} is more than one asset: write {labels}"
+        else:
+            found[text] = f"unknown asset symbol {text!r}"
+    return found
 
 
 def prices_load_csv(*, file: TextIO) -> UpsertResult:
-    """Import daily USD prices from a CSV with header `date,asset,price` (ISO date, asset symbol), stored at
-    00:00 UTC as source "csv". All or nothing: any bad line raises PriceImportError listing every one."""
+    """Import daily USD prices from a CSV with header `date,asset,price` (ISO date, asset symbol, or
+    "SYMBOL (class)" where a coin and a security share the symbol), stored at 00:00 UTC as source "csv". All or nothing: any bad line raises PriceImportError listing every one."""
     reader = csv.reader(file)
     header = next(reader, None)
     if header is None:
@@ -76,9 +93,10 @@ def prices_load_csv(*, file: TextIO) -> UpsertResult:
         except ValueError:
             errors.append((line, "date", f"{raw_date!r} is not a date (YYYY-MM-DD)"))
             bad = True
-        asset = assets.get(raw_symbol)
-        if asset is None:
-            errors.append((line, "asset", f"unknown asset symbol {raw_symbol!r}"))
+        named = assets.get(raw_symbol, f"unknown asset symbol {raw_symbol!r}")
+        asset = named if isinstance(named, Asset) else None
+        if isinstance(named, str):
+            errors.append((line, "asset", named))
             bad = True
         try:
             clean_price(raw_price)

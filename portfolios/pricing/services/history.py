@@ -15,13 +15,15 @@ from portfolios.models.prices import PriceSource
 from portfolios.pricing.client import (
     CoinbaseClient,
     CoinGeckoClient,
+    PriceSourceError,
     PriceSourceRejected,
     PriceSourceUnavailable,
     Quote,
     utc_midnight,
 )
+from portfolios.pricing.securities import YahooFinanceClient
 
-from .latest import priced_assets
+from .latest import by_feed, priced_assets, securities_unreachable, ticker
 from .offline_fallback import offline_fallback, offline_reason, offline_wanted
 from .storing import UpsertResult, prices_upsert
 
@@ -72,17 +74,38 @@ def prices_refresh_history(
     coinbase: CoinbaseClient | None = None,
     since: date | None = None,
     offline: bool | None = None,
+    yahoo: YahooFinanceClient | None = None,
 ) -> UpsertResult:
-    """Daily history of every asset in use from its first transaction (or `since`) to today: CoinGecko
-    for the last 365 days, Coinbase candles before that. An asset the source rejects is skipped and
-    named in `errors`; an unreachable API switches the whole run to the offline history."""
+    """Daily history of every asset in use from its first transaction (or `since`) to today: for coins,
+    CoinGecko for the last 365 days and Coinbase candles before that; for ETFs, stocks and bonds, Yahoo
+    Finance's daily closes. An asset the source rejects is skipped and named in `errors`; an unreachable
+    CoinGecko switches the coins to the offline history, an unreachable Yahoo Finance leaves the
+    securities as they are (there is no offline history of them) and says so in `errors`."""
     assets = priced_assets()
     if offline_wanted(offline):
         return offline_fallback(assets=assets, reason=offline_reason(offline), full=True)
+    first_use = _first_use_dates()
+    coins, securities = by_feed(assets)
+    result = UpsertResult()
+    if coins:
+        result = _coin_history(coins, client=client, coinbase=coinbase, since=since, first_use=first_use)
+    if securities:
+        result = result.merge(_security_history(securities, client=yahoo, since=since, first_use=first_use))
+    logger.info("prices: history refreshed: %s", result.summary())
+    return result
+
+
+def _coin_history(
+    assets: list[Asset],
+    *,
+    client: CoinGeckoClient | None,
+    coinbase: CoinbaseClient | None,
+    since: date | None,
+    first_use: dict[int, date],
+) -> UpsertResult:
     now = timezone.now().astimezone(UTC)
     today = now.date()
     coingecko_from = today - timedelta(days=CoinGeckoClient.HISTORY_DAYS - 1)
-    first_use = _first_use_dates()
     # Candles older than CoinGecko's window do not change: only days not stored yet are fetched,
     # unless `since` asks for a full refetch.
     stored_candles: dict[int, tuple[date, date]] = {}
@@ -129,5 +152,33 @@ def prices_refresh_history(
         for is_owned, api in zip(owned, (gecko, candles), strict=True):
             if is_owned:
                 api.close()
-    logger.info("prices: history refreshed: %s", result.summary())
+    return result
+
+
+def _security_history(
+    assets: list[Asset], *, client: YahooFinanceClient | None, since: date | None, first_use: dict[int, date]
+) -> UpsertResult:
+    """One request per security for its whole span (the chart endpoint has no 365-day limit)."""
+    now = timezone.now().astimezone(UTC)
+    default_start = now.date() - timedelta(days=CoinGeckoClient.HISTORY_DAYS - 1)
+    owned = client is None
+    api = client or YahooFinanceClient.from_settings()
+    result = UpsertResult()
+    try:
+        for asset in assets:
+            start = since or first_use.get(asset.pk) or default_start
+            try:
+                closes = api.history(ticker(asset), utc_midnight(start), now)
+            except PriceSourceUnavailable:
+                raise
+            except PriceSourceError as exc:
+                result.errors.append(f"{asset.symbol}: {exc}")
+                logger.warning("prices: history of %s skipped: %s", asset.symbol, exc)
+                continue
+            result = result.merge(prices_upsert(quotes=_to_rows(asset, closes), source=PriceSource.YAHOO))
+    except PriceSourceUnavailable as exc:
+        result.errors.append(securities_unreachable(assets, f"Yahoo Finance is unreachable ({exc})."))
+    finally:
+        if owned:
+            api.close()
     return result

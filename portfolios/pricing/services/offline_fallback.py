@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from portfolios.models import Asset, PriceQuote
+from portfolios.models.ledger import PriceFeed
 from portfolios.models.prices import PriceSource
 from portfolios.pricing.client import utc_midnight
 from portfolios.pricing.offline import DEMO_ASSETS, OFFLINE_NOTICE, offline_history
@@ -28,6 +29,9 @@ _DEMO_BY_COINGECKO = {coingecko_id: symbol for symbol, _, _, coingecko_id in DEM
 
 
 def _offline_symbol(asset: Asset) -> str | None:
+    # The synthetic series are coins': a stock that shares a ticker with one must not take its prices.
+    if not asset.is_digital:
+        return None
     if asset.symbol.upper() in _DEMO_BY_SYMBOL:
         return asset.symbol.upper()
     return _DEMO_BY_COINGECKO.get(asset.price_source_id)
@@ -115,17 +119,23 @@ def offline_reason(offline: bool | None) -> str:
 @transaction.atomic
 def offline_prices_load(*, until: date) -> UpsertResult:
     """Load the bundled synthetic history through `until` for the demo assets, creating missing Assets."""
-    existing = set(
-        Asset.objects.filter(symbol__in=[s for s, _, _, _ in DEMO_ASSETS]).values_list("symbol", flat=True)
-    )
+    wanted = {(symbol, asset_class) for symbol, _, asset_class, _ in DEMO_ASSETS}
+    shared = Asset.objects.filter(owner__isnull=True, symbol__in=[s for s, _, _, _ in DEMO_ASSETS])
+    existing = set(shared.values_list("symbol", "asset_class"))
     Asset.objects.bulk_create(
         [
-            Asset(symbol=symbol, name=name, asset_class=asset_class, price_source_id=coingecko_id)
+            Asset(
+                symbol=symbol,
+                name=name,
+                asset_class=asset_class,
+                price_source=PriceFeed.COINGECKO,
+                price_source_id=coingecko_id,
+            )
             for symbol, name, asset_class, coingecko_id in DEMO_ASSETS
-            if symbol not in existing
+            if (symbol, asset_class) not in existing
         ]
     )
-    assets = list(Asset.objects.filter(symbol__in=[s for s, _, _, _ in DEMO_ASSETS]).order_by("symbol"))
+    assets = [a for a in shared.order_by("symbol") if (a.symbol, a.asset_class) in wanted]
     result = _offline_upsert(assets=assets, until=until)
     result.notice = OFFLINE_NOTICE
     return result

@@ -133,7 +133,7 @@ def test_upsert_needs_aware_times_and_a_known_source():
     with pytest.raises(ValueError, match="timezone-aware"):
         prices_upsert(quotes=[(btc, datetime(2024, 1, 1), Decimal(1))], source="coingecko")
     with pytest.raises(ValueError, match="unknown price source"):
-        prices_upsert(quotes=[(btc, utc(2024, 1, 1), Decimal(1))], source="yahoo")
+        prices_upsert(quotes=[(btc, utc(2024, 1, 1), Decimal(1))], source="nasdaq")
 
 
 # --- refresh latest --------------------------------------------------------------------------------------
