@@ -2,13 +2,16 @@ from django.contrib import admin
 from django.urls import include, path
 
 from portfolios.views import auth as views_auth
+from portfolios.views import site as views_site
 
 urlpatterns = [
+    path("favicon.ico", views_site.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/", include("taxes.api.urls")),
     path("api/", include("portfolios.api.urls")),
     # Our login (shows the demo credentials) and sign-up first; Django's auth views for the rest.
     path("accounts/login/", views_auth.LoginView.as_view(), name="login"),
+    path("accounts/logout/", views_auth.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", views_auth.signup, name="signup"),
     path("accounts/settings/", views_auth.account_settings, name="account_settings"),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -305,6 +305,44 @@ def income_figure(income: Mapping[str, Any] | None) -> Figure:
                 "hoverinfo": "text",
             }
         )
+    for trace in data:
+        trace["width"] = INCOME_BAR_WIDTH_MS
     layout = _layout(y_title="USD", y_prefix="$", barmode="stack")
-    layout["xaxis"].update({"type": "date", "tickformat": "%b %Y"})
+    layout["xaxis"].update(_month_axis(x))
     return {"data": data, "layout": layout}
+
+
+# Bars sit on the first of their month, about two-thirds of a month wide: set, because Plotly sizes a lone
+# bar on a date axis to the whole plot.
+INCOME_BAR_WIDTH_MS = 20 * 24 * 3600 * 1000
+MIN_INCOME_MONTHS = 6
+# (months shown, months between labels): a label per bar while they fit, then every 2nd, 3rd, ...
+_MONTH_STEPS = ((12, 1), (24, 2), (48, 3), (96, 6))
+
+
+def _month_shift(month: str, months: int) -> str:
+    year, mon = int(month[:4]), int(month[5:7])
+    index = year * 12 + mon - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _month_axis(months: Sequence[str]) -> dict[str, Any]:
+    """A date axis of whole months: one label per labelled month (never the same month twice) and at
+    least MIN_INCOME_MONTHS months wide, so one month of income is one bar, not the whole width."""
+    axis: dict[str, Any] = {"type": "date", "tickformat": "%b %Y"}
+    if not months:
+        return axis
+    first, last = months[0], months[-1]
+    earliest = _month_shift(last, 1 - MIN_INCOME_MONTHS)
+    start = min(first, earliest)
+    span = (int(last[:4]) - int(start[:4])) * 12 + int(last[5:7]) - int(start[5:7]) + 1
+    step = next((every for shown, every in _MONTH_STEPS if span <= shown), 12)
+    axis.update(
+        {
+            "dtick": f"M{step}",
+            # Labels fall on the months that have bars, counting from the last one.
+            "tick0": f"{_month_shift(last, -step * (span // step))}-01",
+            "range": [f"{_month_shift(start, -1)}-18", f"{last}-14"],
+        }
+    )
+    return axis

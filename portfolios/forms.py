@@ -10,14 +10,17 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
+from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from portfolios.assets import CHOOSABLE_CLASSES, AssetError, ambiguous_symbols, asset_lookup, visible_to
 from portfolios.decimals import exact_text
-from portfolios.models import Account, Asset, Portfolio, Transaction, TransactionType
+from portfolios.models import Account, Asset, AssetClass, Portfolio, Transaction, TransactionType
 from portfolios.models.ledger import REQUIRED_FIELDS, TYPE_FIELDS, TYPED_INPUTS, BasisMethod
 from portfolios.services import TransactionData
 
@@ -174,19 +177,117 @@ class LotPicksField(forms.Field):
         return tuple(picks)
 
 
+@dataclass(frozen=True)
+class AssetRequest:
+    """A symbol typed where the list had no asset for it, with the class picked ("" = the catalogue's)."""
+
+    symbol: str
+    asset_class: str
+    also_chosen: bool  # an asset was chosen from the list as well
+
+    def __str__(self) -> str:
+        return ""
+
+
+class AssetChoiceIterator(ModelChoiceIterator):
+    """The choices with the class after any symbol that names more than one of them ("T (stock)")."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        assets = list(self.queryset)
+        ambiguous = ambiguous_symbols(assets)
+        for asset in assets:
+            label = asset.label if asset.symbol in ambiguous else asset.symbol
+            yield (ModelChoiceIteratorValue(self.field.prepare_value(asset), asset), label)
+
+
+class AssetSelect(forms.Select):
+    """The list of assets, and next to it a symbol to type (with its class) for one not in the list yet."""
+
+    def __init__(self, *args: Any, new_symbols: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.new_symbols = new_symbols
+
+    def value_from_datadict(self, data: Mapping[str, Any], files: Any, name: str) -> Any:
+        chosen = data.get(name)
+        typed = str(data.get(f"{name}_symbol") or "").strip() if self.new_symbols else ""
+        if not typed:
+            return chosen
+        return AssetRequest(typed, str(data.get(f"{name}_class") or ""), also_chosen=bool(chosen))
+
+    def value_omitted_from_data(self, data: Mapping[str, Any], files: Any, name: str) -> bool:
+        return super().value_omitted_from_data(data, files, name) and f"{name}_symbol" not in data
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        typed = value if isinstance(value, AssetRequest) else None
+        html = super().render(name, None if typed else value, attrs, renderer)
+        if not self.new_symbols:
+            return html
+        classes = [("", "class from the catalogue")] + [(c, AssetClass(c).label) for c in CHOOSABLE_CLASSES]
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((c, " selected" if typed and typed.asset_class == c else "", label) for c, label in classes),
+        )
+        extra = format_html(
+            '<span class="new-asset small">or a symbol not listed '
+            '<input type="text" name="{0}_symbol" id="id_{0}_symbol" value="{1}" maxlength="40" '
+            'autocomplete="off" spellcheck="false" aria-label="New symbol" size="8"> '
+            '<select name="{0}_class" id="id_{0}_class" aria-label="Its class">{2}</select></span>',
+            name,
+            typed.symbol if typed else "",
+            options,
+        )
+        return SafeString(html + " " + extra)
+
+
+class AssetChoiceField(forms.ModelChoiceField):
+    """An asset the owner sees, chosen from the list, or (with `new_symbols`) named by a typed symbol: one
+    the catalogue knows, or any valid symbol with a class picked. A typed symbol is looked up, never
+    saved here: the view creates the asset with the transaction, so a rejected form leaves nothing."""
+
+    iterator = AssetChoiceIterator
+
+    def __init__(self, *args: Any, new_symbols: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Asset.objects.none())
+        kwargs.setdefault("widget", AssetSelect(new_symbols=new_symbols))
+        super().__init__(*args, **kwargs)
+        self.portfolio: Portfolio | None = None  # whose owner a typed symbol is looked up for
+
+    def to_python(self, value: Any) -> Any:
+        if not isinstance(value, AssetRequest):
+            return super().to_python(value)
+        if value.also_chosen:
+            raise ValidationError("Choose an asset from the list or type a symbol, not both.", code="both")
+        try:
+            if self.portfolio is None:
+                raise AssetError("Choose an asset from the list.")
+            owner = self.portfolio.owner
+            return asset_lookup(user=owner, symbol=value.symbol, asset_class=value.asset_class or None)
+        except AssetError as exc:
+            hint = {
+                "ambiguous": " Choose it from the list, or pick its class next to the symbol.",
+                "unknown": " Pick its class next to the symbol; the new asset is visible to you only.",
+            }.get(exc.kind, "")
+            raise ValidationError(exc.message + hint, code="asset") from exc
+
+
 class TransactionForm(forms.Form):
     """One form per transaction type: only the inputs that type uses (TYPE_FIELDS) are fields."""
 
     account = forms.ModelChoiceField(queryset=Account.objects.none(), empty_label=None)
     timestamp = LocalDateTimeField(label="Date and time")
-    asset = forms.ModelChoiceField(queryset=Asset.objects.none(), required=False)
+    asset = AssetChoiceField(required=False, new_symbols=True)
     quantity = ExactDecimalFormField()
     unit_price = ExactDecimalFormField(
         required=False, label="Unit price (USD)", help_text="Fair value per unit."
     )
     fee = ExactDecimalFormField(required=False, label="Fee (USD)")
-    counter_asset = forms.ModelChoiceField(
-        queryset=Asset.objects.none(), required=False, label="Received asset", help_text="The asset bought."
+    counter_asset = AssetChoiceField(
+        required=False, new_symbols=True, label="Received asset", help_text="The asset bought."
     )
     counter_quantity = ExactDecimalFormField(required=False, label="Received quantity")
     to_account = forms.ModelChoiceField(queryset=Account.objects.none(), required=False, label="To account")
@@ -224,11 +325,16 @@ class TransactionForm(forms.Form):
         else:
             self.fields["lot_picks"].options = list(lot_options)  # type: ignore[attr-defined]
         accounts = Account.objects.filter(portfolio=portfolio).order_by("name", "id")
-        assets = Asset.objects.order_by("symbol")
+        # Catalogue assets and the owner's own: another user's private asset is never offered.
+        assets = Asset.objects.filter(visible_to(portfolio.owner_id)).order_by("symbol", "asset_class", "id")
         self.fields["account"].queryset = accounts  # type: ignore[attr-defined]
         for name, queryset in (("asset", assets), ("counter_asset", assets), ("to_account", accounts)):
             if name in self.fields:
                 self.fields[name].queryset = queryset  # type: ignore[attr-defined]
+        for name in ("asset", "counter_asset"):
+            field = self.fields.get(name)
+            if isinstance(field, AssetChoiceField):
+                field.portfolio = portfolio
         timestamp = self.fields["timestamp"]
         assert isinstance(timestamp, LocalDateTimeField)
         timestamp.tz = self.tz
@@ -252,7 +358,25 @@ class TransactionForm(forms.Form):
         return [(o, typed.get(o.origin_id, "")) for o in self.lot_options]
 
     def to_data(self, *, external_id: str = "") -> TransactionData:
-        c = self.cleaned_data
+        return self._data(self.cleaned_data, external_id=external_id)
+
+    def readable_data(self) -> tuple[TransactionData, frozenset[str]] | None:
+        """After is_valid() failed: what could be read, so the service can judge it too (an oversell next
+        to a mistyped fee), and the names of the inputs that could not, which hold placeholders.
+        None without an account to judge against."""
+        c = dict(self.cleaned_data)
+        if c.get("account") is None:
+            return None
+        unreadable = frozenset(name for name in self.errors if name in self.fields)
+        # A typed symbol's asset is not stored until the transaction is: no trial can be written with it.
+        unreadable |= {
+            n for n in ("asset", "counter_asset") if isinstance(c.get(n), Asset) and c[n].pk is None
+        }
+        c.setdefault("timestamp", timezone.now())
+        c.setdefault("quantity", Decimal(0))
+        return self._data(c, external_id=""), unreadable
+
+    def _data(self, c: Mapping[str, Any], *, external_id: str) -> TransactionData:
         return TransactionData(
             account=c["account"],
             type=self.tx_type,
@@ -278,7 +402,9 @@ class TransactionForm(forms.Form):
             return
         for name, errors in exc.error_dict.items():
             messages = [m for e in errors for m in e.messages]
-            if name in self.fields:
+            if name == NON_FIELD_ERRORS:
+                self.add_error(None, messages)
+            elif name in self.fields:
                 self.add_error(name, messages)
             else:
                 label = name.replace("_", " ").capitalize()
@@ -301,7 +427,7 @@ class TransactionFilterForm(forms.Form):
     account = forms.ModelChoiceField(
         queryset=Account.objects.none(), required=False, empty_label="All accounts"
     )
-    asset = forms.ModelChoiceField(queryset=Asset.objects.none(), required=False, empty_label="All assets")
+    asset = AssetChoiceField(required=False, empty_label="All assets")
     type = forms.ChoiceField(choices=[("", "All types"), *TransactionType.choices], required=False)
     date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))

@@ -3,12 +3,12 @@ transaction the engine cannot account for (e.g. selling more than the account ho
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,6 +29,22 @@ ZERO = Decimal(0)
 MAX_AMOUNT = Decimal(10) ** 15  # quantities and USD amounts; the columns keep 18 places below 10^22
 # Engine field names -> ledger field names, for error messages.
 ENGINE_FIELD = {"acquired_date": "acquired_at", "lot_picks": "lot_picks"}
+# The inputs that decide what each account holds after the change. While one of them is wrong or unknown
+# the engine cannot say whether, say, a sale exceeds the holding; the others can stand in with a neutral
+# value for that check.
+HOLDING_INPUTS = frozenset(
+    {
+        "account",
+        "type",
+        "timestamp",
+        "asset",
+        "quantity",
+        "counter_asset",
+        "counter_quantity",
+        "to_account",
+        "lot_picks",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -108,6 +124,11 @@ def transaction_errors(
             errors[name] = f"At most {QUANTITY_PLACES} decimal places."
         elif value >= MAX_AMOUNT:
             errors[name] = "Must be less than 1,000,000,000,000,000 (10^15)."
+    for name in ("asset", "counter_asset"):
+        chosen = getattr(data, name)
+        # Another user's own asset is invisible to this owner: the same answer as for a symbol never seen.
+        if chosen is not None and chosen.owner_id not in (None, portfolio.owner_id):
+            errors[name] = "Unknown asset."
     if data.type in (TransactionType.DEPOSIT, TransactionType.WITHDRAWAL):
         if data.asset is not None and data.asset.asset_class != AssetClass.CASH:
             errors["asset"] = "Cash deposits and withdrawals take no asset (or a cash asset such as USD)."
@@ -177,7 +198,7 @@ def _recompute_or_reject(
     try:
         portfolio_recompute(portfolio=portfolio, changed_from=changed_from)
     except RecomputeError as exc:
-        name = ENGINE_FIELD.get(exc.field or "", exc.field or "__all__")
+        name = ENGINE_FIELD.get(exc.field or "", exc.field or NON_FIELD_ERRORS)
         if exc.transaction_id is not None and exc.transaction_id != subject_id:
             other = Transaction.objects.filter(pk=exc.transaction_id).first()
             when = f" on {other.timestamp:%Y-%m-%d}" if other else ""
@@ -206,16 +227,107 @@ def on_ledger_changed(hook: Callable[[int], None]) -> Callable[[int], None]:
     return hook
 
 
-@transaction.atomic
-def transaction_record(*, portfolio: Portfolio, data: TransactionData) -> Transaction:
-    errors = transaction_errors(portfolio=portfolio, data=data)
-    if errors:
-        raise ValidationError(errors)
-    tx = Transaction(portfolio=portfolio)
+def _write(*, portfolio: Portfolio, data: TransactionData, tx: Transaction | None) -> Transaction:
+    """Save `data` (as a new transaction, or over `tx`) and recompute; ValidationError when the ledger
+    no longer adds up. The caller's transaction decides whether it stays."""
+    if tx is None:
+        tx = Transaction(portfolio=portfolio)
+        old_key = None
+    else:
+        old_key = (tx.timestamp, tx.pk)
     _apply(tx, data)
     tx.save()
     _picks_replace(tx=tx, picks=data.lot_picks)
-    _recompute_or_reject(portfolio=portfolio, changed_from=(tx.timestamp, tx.pk), subject_id=tx.pk)
+    new_key = (tx.timestamp, tx.pk)
+    changed_from = new_key if old_key is None else min(old_key, new_key)
+    _recompute_or_reject(portfolio=portfolio, changed_from=changed_from, subject_id=tx.pk)
+    return tx
+
+
+class _DryRun(Exception):
+    """Rolls back a write made only to ask the engine."""
+
+
+def _neutral(data: TransactionData, names: Collection[str]) -> TransactionData:
+    """`data` with the named value inputs replaced by values every rule accepts."""
+    required = REQUIRED_FIELDS.get(data.type, frozenset())
+    values: dict[str, object] = {}
+    if "fee" in names:
+        values["fee"] = ZERO
+    if "unit_price" in names:
+        values["unit_price"] = ZERO
+    if "cost_basis" in names:
+        values["cost_basis"] = ZERO if "cost_basis" in required else None
+    if "acquired_at" in names:
+        values["acquired_at"] = data.timestamp.date() if "acquired_at" in required else None
+    return replace(data, **values)  # type: ignore[arg-type]
+
+
+def _engine_errors(
+    *, portfolio: Portfolio, data: TransactionData, tx: Transaction | None, wrong: Collection[str]
+) -> dict[str, list[str]]:
+    """What the engine says about `data`, from a write that is rolled back. Inputs named in `wrong` take
+    a neutral value, and the engine's complaints about them are left out (they have their own)."""
+    if set(wrong) & HOLDING_INPUTS:
+        return {}
+    trial = _neutral(data, wrong)
+    if transaction_errors(portfolio=portfolio, data=trial):
+        return {}
+    found: ValidationError | None = None
+    try:
+        with transaction.atomic():
+            # A fresh copy: the caller's instance must not carry the trial values afterwards.
+            target = Transaction.objects.get(pk=tx.pk) if tx is not None else None
+            try:
+                _write(portfolio=portfolio, data=trial, tx=target)
+            except ValidationError as exc:
+                found = exc
+            raise _DryRun
+    except _DryRun:
+        pass
+    if found is None:
+        return {}
+    said = found.message_dict if hasattr(found, "error_dict") else {NON_FIELD_ERRORS: found.messages}
+    return {name: msgs for name, msgs in said.items() if name not in wrong}
+
+
+def transaction_problems(
+    *,
+    portfolio: Portfolio,
+    data: TransactionData,
+    tx: Transaction | None = None,
+    unreadable: Collection[str] = (),
+) -> dict[str, list[str]]:
+    """Every problem with recording `data` (or saving it over `tx`), at once: the field rules and the
+    engine's (such as selling more than the account holds), which is asked with a write that is rolled
+    back. Nothing is stored.
+
+    `unreadable` names inputs the caller could not parse (a fee typed as words): their values in `data`
+    are placeholders, so nothing is said about them here; the engine is still asked when they do not
+    decide what is held.
+    """
+    problems: dict[str, list[str]] = {
+        name: [message]
+        for name, message in transaction_errors(portfolio=portfolio, data=data).items()
+        if name not in unreadable
+    }
+    wrong = set(problems) | set(unreadable)
+    for name, messages in _engine_errors(portfolio=portfolio, data=data, tx=tx, wrong=wrong).items():
+        problems.setdefault(name, []).extend(messages)
+    return problems
+
+
+def _reject_if_wrong(*, portfolio: Portfolio, data: TransactionData, tx: Transaction | None) -> None:
+    # Without a field error the write itself asks the engine; with one, the engine is asked anyway so
+    # that its objections come out together with the field's.
+    if transaction_errors(portfolio=portfolio, data=data):
+        raise ValidationError(transaction_problems(portfolio=portfolio, data=data, tx=tx))
+
+
+@transaction.atomic
+def transaction_record(*, portfolio: Portfolio, data: TransactionData) -> Transaction:
+    _reject_if_wrong(portfolio=portfolio, data=data, tx=None)
+    tx = _write(portfolio=portfolio, data=data, tx=None)
     ledger_changed(portfolio=portfolio)
     return tx
 
@@ -223,16 +335,8 @@ def transaction_record(*, portfolio: Portfolio, data: TransactionData) -> Transa
 @transaction.atomic
 def transaction_update(*, tx: Transaction, data: TransactionData) -> Transaction:
     portfolio = tx.portfolio
-    errors = transaction_errors(portfolio=portfolio, data=data)
-    if errors:
-        raise ValidationError(errors)
-    old_key = (tx.timestamp, tx.pk)
-    _apply(tx, data)
-    tx.save()
-    _picks_replace(tx=tx, picks=data.lot_picks)
-    _recompute_or_reject(
-        portfolio=portfolio, changed_from=min(old_key, (tx.timestamp, tx.pk)), subject_id=tx.pk
-    )
+    _reject_if_wrong(portfolio=portfolio, data=data, tx=tx)
+    _write(portfolio=portfolio, data=data, tx=tx)
     ledger_changed(portfolio=portfolio)
     return tx
 

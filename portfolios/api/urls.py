@@ -1,8 +1,9 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from portfolios.api import views
+from portfolios.api.root import ApiRoot
 
 root = SimpleRouter()
 root.register("portfolios", views.PortfolioViewSet, basename="portfolio")
@@ -14,7 +15,10 @@ scoped.register("disposals", views.DisposalViewSet, basename="disposal")
 
 app_name = "api"
 urlpatterns = [
+    path("", ApiRoot.as_view(), name="root"),
     path("", include(root.urls)),
     path("portfolios/<int:portfolio_id>/", include(scoped.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
 ]

@@ -1,7 +1,8 @@
 """Log in (with the demo credentials when they still work), sign up (when the operator allows it), and the
 user's own settings (time zone, email).
 
-Logout, password change and password reset are Django's own views (config/urls.py includes them).
+Logout is Django's view saying so on the login page; password change and reset are Django's own views
+(config/urls.py includes them).
 """
 
 from __future__ import annotations
@@ -50,6 +51,16 @@ class LoginView(auth_views.LoginView):
         ctx = super().get_context_data(**kwargs)
         ctx["demo"] = demo_credentials()
         return ctx
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        was_in = request.user.is_authenticated
+        response = super().post(request, *args, **kwargs)
+        # Added after the session is flushed, so it travels in the message cookie to the login page.
+        if was_in:
+            messages.info(request, "You are logged out.")
+        return response
 
 
 class SignupForm(UserCreationForm):

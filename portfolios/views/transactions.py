@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import tzinfo
 from decimal import Decimal
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction as db_transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portfolios import services
+from portfolios.assets import asset_save
 from portfolios.forms import (
     LOT_PICK_TYPES,
     LotOption,
@@ -123,6 +126,28 @@ def _transaction_form(
     )
 
 
+def _judge_the_rest(form: TransactionForm, *, portfolio: Portfolio, tx: Transaction | None = None) -> None:
+    """A form that could not be read in full still gets the service's verdict on the inputs it could
+    read, so every problem shows at once rather than one per submit."""
+    readable = form.readable_data()
+    if readable is None:
+        return
+    data, unreadable = readable
+    problems = services.transaction_problems(portfolio=portfolio, data=data, tx=tx, unreadable=unreadable)
+    if problems:
+        form.add_service_errors(ValidationError(problems))
+
+
+def _with_new_assets(data: services.TransactionData) -> services.TransactionData:
+    """Store the assets named by typed symbols. Called in the transaction that records `data`, so a
+    rejected transaction takes its new asset with it."""
+    return replace(
+        data,
+        asset=asset_save(data.asset) if data.asset is not None else None,
+        counter_asset=asset_save(data.counter_asset) if data.counter_asset is not None else None,
+    )
+
+
 def _form_context(
     request: HttpRequest, portfolio: Portfolio, form: TransactionForm | None, **extra: Any
 ) -> dict[str, Any]:
@@ -143,13 +168,17 @@ def transaction_list(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     portfolio = _get_portfolio_for_user(request, portfolio_id)
     tz = tz_of(request)
     filters = TransactionFilterForm(request.GET, portfolio=portfolio, tz=tz)
-    filters.is_valid()  # invalid filters are shown with their errors and ignored
+    # A filter that cannot be applied as asked (an end before the start) lists nothing: dropping the bad
+    # part would show a count for a question nobody asked.
+    invalid = not filters.is_valid()
     c = filters.cleaned_data
     txs: QuerySet[Transaction] = (
         Transaction.objects.filter(portfolio=portfolio)
         .select_related("account", "asset", "counter_asset", "to_account")
         .order_by("-timestamp", "-id")
     )
+    if invalid:
+        txs = txs.none()
     if c.get("account"):
         txs = txs.filter(Q(account=c["account"]) | Q(to_account=c["account"]))
     if c.get("asset"):
@@ -167,12 +196,16 @@ def transaction_list(request: HttpRequest, portfolio_id: int) -> HttpResponse:
         tx.quantity_text = grouped_text(tx.quantity)
         tx.unit_price_text = grouped_text(tx.unit_price)
         tx.counter_quantity_text = grouped_text(tx.counter_quantity)
-    filtered = any(c.get(name) for name in ("account", "asset", "type", "date_from", "date_to"))
-    return render(
-        request,
-        "portfolios/transactions/list.html",
-        {"portfolio": portfolio, "filters": filters, "page": page, "filtered": filtered, "tz_name": str(tz)},
-    )
+    filtered = invalid or any(c.get(name) for name in ("account", "asset", "type", "date_from", "date_to"))
+    context = {
+        "portfolio": portfolio,
+        "filters": filters,
+        "invalid_filters": invalid,
+        "page": page,
+        "filtered": filtered,
+        "tz_name": str(tz),
+    }
+    return render(request, "portfolios/transactions/list.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -187,9 +220,12 @@ def transaction_add(request: HttpRequest, portfolio_id: int) -> HttpResponse:
         "asset": int_or_none(request.GET.get("asset")),
     }
     form = _transaction_form(request, portfolio=portfolio, tx_type=tx_type, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        _judge_the_rest(form, portfolio=portfolio)
+    elif request.method == "POST":
         try:
-            tx = services.transaction_record(portfolio=portfolio, data=form.to_data())
+            with db_transaction.atomic():
+                tx = services.transaction_record(portfolio=portfolio, data=_with_new_assets(form.to_data()))
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -207,9 +243,13 @@ def transaction_edit(request: HttpRequest, portfolio_id: int, tx_id: int) -> Htt
     initial = transaction_initial(tx, picks)
     original = str(tx)
     form = _transaction_form(request, portfolio=portfolio, tx_type=tx_type, initial=initial, tx=tx)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        _judge_the_rest(form, portfolio=portfolio, tx=tx)
+    elif request.method == "POST":
         try:
-            services.transaction_update(tx=tx, data=form.to_data(external_id=tx.external_id))
+            with db_transaction.atomic():
+                data = _with_new_assets(form.to_data(external_id=tx.external_id))
+                services.transaction_update(tx=tx, data=data)
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:

@@ -186,3 +186,38 @@ def test_figures_are_plain_json():
         charts.income_figure({"by_month": []}),
     ):
         assert json.loads(json.dumps(fig)) == fig
+
+
+def test_income_of_one_month_is_one_bar_on_a_six_month_axis_with_each_month_once():
+    income = {"total": "12.34", "by_month": [{"month": "2024-03", "by_kind": {"staking": "12.34"}}]}
+    fig = charts.income_figure(income)
+    (staking,) = fig["data"]
+    assert staking["x"] == ["2024-03"]
+    # A set width: Plotly would otherwise stretch a lone bar on a date axis across the plot.
+    assert staking["width"] == 20 * 24 * 3600 * 1000
+    xaxis = fig["layout"]["xaxis"]
+    assert xaxis["type"] == "date"
+    assert xaxis["tickformat"] == "%b %Y"
+    # One label a month (never a month twice), on the first of the month, where the bars sit.
+    assert xaxis["dtick"] == "M1"
+    assert xaxis["tick0"].endswith("-01")
+    # Six months shown, ending just after the bar: October 2023 to March 2024.
+    assert xaxis["range"] == ["2023-09-18", "2024-03-14"]
+    assert json.loads(json.dumps(fig)) == fig
+
+
+def test_income_axis_labels_every_month_up_to_a_year_then_fewer():
+    def axis(first: str, last: str) -> dict:
+        months = [first, last]
+        return charts.income_figure(
+            {"by_month": [{"month": m, "by_kind": {"staking": "1"}} for m in months]}
+        )["layout"]["xaxis"]
+
+    two_years = axis("2022-04", "2024-03")
+    assert two_years["dtick"] == "M2"
+    assert two_years["range"] == ["2022-03-18", "2024-03-14"]
+    # Labels land on the bars' months, counted back from the last one.
+    assert two_years["tick0"] == "2022-03-01"
+    assert axis("2024-01", "2024-12")["dtick"] == "M1"
+    assert axis("2020-01", "2024-03")["dtick"] == "M6"
+    assert axis("2010-01", "2024-03")["dtick"] == "M12"

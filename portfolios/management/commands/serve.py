@@ -6,13 +6,37 @@ import signal
 import socket
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from portfolios.demo import DEMO_PASSWORD, DEMO_USERNAME
+
+
+def static_collect_if_stale() -> bool:
+    """Run collectstatic when pages link hashed file names (manifest storage, DEBUG off) and the manifest is
+    missing or older than a source file. True when it ran."""
+    if settings.DEBUG or not isinstance(staticfiles_storage, ManifestFilesMixin):
+        return False
+    manifest = Path(settings.STATIC_ROOT) / staticfiles_storage.manifest_name
+    if manifest.exists():
+        built = manifest.stat().st_mtime
+        ignore = apps.get_app_config("staticfiles").ignore_patterns
+        sources = (
+            Path(storage.path(path))
+            for finder in finders.get_finders()
+            for path, storage in finder.list(ignore)
+        )
+        if all(source.stat().st_mtime <= built for source in sources):
+            return False
+    call_command("collectstatic", interactive=False, verbosity=0)
+    return True
 
 
 class Command(BaseCommand):
@@ -36,6 +60,8 @@ class Command(BaseCommand):
             except OSError as exc:
                 raise CommandError(f"Cannot listen on {options['addrport']}: {exc.strerror}.") from exc
         call_command("migrate", interactive=False, verbosity=0)
+        if static_collect_if_stale():
+            self.stdout.write("Static files collected (hashed names, compressed copies).")
         if not options["no_demo"]:
             call_command("setup_demo")
         if not options["no_worker"]:

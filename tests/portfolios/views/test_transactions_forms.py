@@ -478,3 +478,80 @@ def test_picking_a_lot_of_another_account_is_refused(logged_in, portfolio, accou
     data = post_data(account, btc, "sell", quantity="0.5", **{f"lot_picks_{c.pk}": "lots"})
     assert field_errors(logged_in.post(add_url(portfolio, "sell"), data), "lot_picks")
     assert not Transaction.objects.filter(type="sell").exists()
+
+
+# --- every problem at once ----------------------------------------------------------------------------
+
+
+def test_sell_with_a_bad_fee_and_an_oversell_shows_both(logged_in, portfolio, account, btc) -> None:  # type: ignore[no-untyped-def]
+    record(account, btc, "buy", datetime(2024, 1, 2, tzinfo=UTC), "1")
+    data = post_data(account, btc, "sell", quantity="1.5", fee="ten dollars")
+    response = logged_in.post(add_url(portfolio, "sell"), data)
+    assert "is not a number" in field_errors(response, "fee")[0]
+    assert field_errors(response, "quantity") == ["quantity 1.5 is more than the 1 the account holds"]
+    html = response.content.decode()
+    assert 'id="fee_errors"' in html
+    assert 'id="quantity_errors"' in html
+    assert "more than the 1 the account holds" in html
+    assert list(Transaction.objects.values_list("type", flat=True)) == ["buy"]
+    assert lots(portfolio) == [(Transaction.objects.get().pk, Decimal(1))]
+
+
+def test_a_rule_broken_in_the_service_still_shows_the_oversell(logged_in, portfolio, account, btc) -> None:  # type: ignore[no-untyped-def]
+    """The form reads a negative fee fine; the service refuses it and still reports the oversell."""
+    record(account, btc, "buy", datetime(2024, 1, 2, tzinfo=UTC), "1")
+    data = post_data(account, btc, "sell", quantity="2", fee="-1", unit_price="")
+    response = logged_in.post(add_url(portfolio, "sell"), data)
+    assert field_errors(response, "fee") == ["Must not be negative."]
+    assert field_errors(response, "unit_price") == ["Required for a sell: the fair value in USD per unit."]
+    assert field_errors(response, "quantity") == ["quantity 2 is more than the 1 the account holds"]
+    assert not Transaction.objects.filter(type="sell").exists()
+
+
+def test_an_unreadable_quantity_leaves_the_holding_unchecked(logged_in, portfolio, account, btc) -> None:  # type: ignore[no-untyped-def]
+    record(account, btc, "buy", datetime(2024, 1, 2, tzinfo=UTC), "1")
+    data = post_data(account, btc, "sell", quantity="lots", fee="-1")
+    response = logged_in.post(add_url(portfolio, "sell"), data)
+    assert "is not a number" in field_errors(response, "quantity")[0]
+    assert len(field_errors(response, "quantity")) == 1  # nothing about a holding it cannot size
+    assert field_errors(response, "fee") == ["Must not be negative."]
+
+
+def test_editing_a_sale_into_an_oversell_with_a_bad_fee_shows_both(
+    logged_in, portfolio, account, btc
+) -> None:  # type: ignore[no-untyped-def]
+    record(account, btc, "buy", datetime(2024, 1, 2, tzinfo=UTC), "1")
+    sale = record(account, btc, "sell", datetime(2024, 2, 2, tzinfo=UTC), "0.5", "150")
+    data = post_data(account, btc, "sell", quantity="3", fee="x", timestamp="2024-02-02T00:00")
+    response = logged_in.post(edit_url(sale), data)
+    assert "is not a number" in field_errors(response, "fee")[0]
+    assert field_errors(response, "quantity") == ["quantity 3 is more than the 1 the account holds"]
+    sale.refresh_from_db()
+    assert sale.quantity == Decimal("0.5")
+    assert lots(portfolio) == [(Transaction.objects.get(type="buy").pk, Decimal("0.5"))]
+    assert Disposal.objects.get().transaction_id == sale.pk
+
+
+def test_transaction_problems_reports_field_and_engine_problems_and_stores_nothing(
+    portfolio, account, btc
+) -> None:  # type: ignore[no-untyped-def]
+    from portfolios.services import transaction_problems
+
+    buy = record(account, btc, "buy", datetime(2024, 1, 2, tzinfo=UTC), "1")
+    data = TransactionData(
+        account=account,
+        type="sell",
+        timestamp=datetime(2024, 3, 1, tzinfo=UTC),
+        quantity=Decimal("1.25"),
+        asset=btc,
+        unit_price=Decimal(200),
+        fee=Decimal(-2),
+    )
+    problems = transaction_problems(portfolio=portfolio, data=data)
+    assert problems == {
+        "fee": ["Must not be negative."],
+        "quantity": ["quantity 1.25 is more than the 1 the account holds"],
+    }
+    assert list(Transaction.objects.values_list("pk", flat=True)) == [buy.pk]
+    assert lots(portfolio) == [(buy.pk, Decimal(1))]
+    assert not Disposal.objects.exists()

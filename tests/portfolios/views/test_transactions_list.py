@@ -140,7 +140,7 @@ def test_filters_by_account_asset_type_and_dates(logged_in, portfolio) -> None: 
     assert b"1 transaction match the filters" in response.content
 
 
-def test_invalid_filters_are_reported_and_ignored(logged_in, portfolio) -> None:  # type: ignore[no-untyped-def]
+def test_invalid_filters_are_reported_and_list_nothing(logged_in, portfolio) -> None:  # type: ignore[no-untyped-def]
     account = AccountFactory(portfolio=portfolio)
     TransactionFactory(account=account)
     other_account = AccountFactory()  # someone else's
@@ -150,7 +150,28 @@ def test_invalid_filters_are_reported_and_ignored(logged_in, portfolio) -> None:
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
     assert "The end date is before the start date." in response.content.decode()
-    assert response.context["page"].paginator.count == 0  # date_from still applies
+    assert response.context["page"].paginator.count == 0
+
+
+def test_reversed_dates_list_nothing_and_say_the_filter_is_wrong(logged_in, portfolio) -> None:  # type: ignore[no-untyped-def]
+    account = AccountFactory(portfolio=portfolio)
+    # 108 transactions from 1 January on; all of them are on or after the (wrong) start date.
+    bulk(portfolio, account, AssetFactory(symbol="BTC"), 108)
+    response = logged_in.get(url(portfolio, date_from="2024-01-03", date_to="2024-01-01"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The end date is before the start date." in html
+    assert response.context["page"].paginator.count == 0
+    assert "match the filters" not in html
+    assert "108" not in html
+    assert 'id="tx-count"' in html
+    assert "No transactions listed: the filters above are not valid." in html
+    assert 'class="transactions"' not in html  # no table of rows the filter did not ask for
+    # The same dates the right way round list what they cover: 2 and 3 January (New York) in full.
+    fixed = logged_in.get(url(portfolio, date_from="2024-01-01", date_to="2024-01-03"))
+    assert b"The end date is before the start date." not in fixed.content
+    assert fixed.context["page"].paginator.count == 62  # 15:00 UTC on 1 Jan to 04:00 UTC on 4 Jan
+    assert b"62 transactions match the filters" in fixed.content
 
 
 def test_page_links_keep_the_filters(logged_in, portfolio) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,63 @@
+"""/api/: the endpoints of the JSON API, for a person or a client finding their way in.
+
+Read from the URL configuration, so an endpoint any app adds under /api/ is listed without a change here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RegexPattern
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+API_PREFIX = "api/"
+
+
+def _template(pattern: Any) -> str:
+    """A route as a path with {placeholders}: "taxes/<int:year>/" and "^(?P<pk>[^/.]+)/$" alike."""
+    text = str(pattern)
+    if isinstance(pattern, RegexPattern):
+        return re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", text).lstrip("^").rstrip("$")
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", text)
+
+
+def _named_routes(patterns: list[Any], prefix: str) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for entry in patterns:
+        route = prefix + _template(entry.pattern)
+        if isinstance(entry, URLResolver):
+            found.extend(_named_routes(entry.url_patterns, route))
+        elif isinstance(entry, URLPattern) and entry.name:
+            found.append((entry.name, route))
+    return found
+
+
+def api_endpoints() -> dict[str, str]:
+    """Endpoint name -> path under /api/, one entry per collection or action (not per object)."""
+    routes: list[tuple[str, str]] = []
+    for entry in get_resolver().url_patterns:
+        if isinstance(entry, URLResolver) and _template(entry.pattern) == API_PREFIX:
+            routes.extend(_named_routes(entry.url_patterns, "/" + API_PREFIX))
+    endpoints: dict[str, str] = {}
+    for name, route in routes:
+        if name == "root" or name.endswith("-detail"):
+            continue
+        # A router's collection is known by its address ("accounts", "lots"), anything else by its name.
+        key = route.rstrip("/").rsplit("/", 1)[-1] if name.endswith("-list") else name.removeprefix("api-")
+        endpoints.setdefault(key, route)
+    return endpoints
+
+
+class ApiRoot(APIView):
+    """Lotwise's JSON API. Replace {portfolio_id} with an id from `portfolios` (and {year} with a tax
+    year); `schema` is the OpenAPI description, `docs` and `redoc` show it as pages."""
+
+    @extend_schema(exclude=True)  # an index of the schema, not one of its endpoints
+    def get(self, request: Request, format: str | None = None) -> Response:
+        origin = request.build_absolute_uri("/").rstrip("/")
+        return Response({key: origin + path for key, path in api_endpoints().items()})
