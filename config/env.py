@@ -1,4 +1,7 @@
-"""Reading settings from the environment, strictly: a typo must fail at start-up, not quietly mean False."""
+"""Reading settings from the environment, strictly: a typo must fail at start-up, not quietly mean False.
+
+Any variable can also come from a file (Docker secrets): NAME_FILE=/run/secrets/name instead of NAME.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ TRUE = frozenset({"1", "true", "yes", "on"})
 FALSE = frozenset({"0", "false", "no", "off"})
 
 
-class Env(environ.Env):  # type: ignore[misc]  # django-environ ships no type hints
+class Env(environ.FileAwareEnv):  # type: ignore[misc]  # django-environ ships no type hints
     def bool(self, var: str, default: object = environ.Env.NOTSET) -> bool:
         raw = os.environ.get(var)
         if raw is None or raw.strip() == "":

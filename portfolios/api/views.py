@@ -79,7 +79,11 @@ class _PortfolioScoped(viewsets.GenericViewSet):
     @property
     def portfolio(self) -> Portfolio:
         if not hasattr(self, "_portfolio"):
-            self._portfolio = _portfolio_for_user(self.request, int(self.kwargs["portfolio_id"]))
+            if getattr(self, "swagger_fake_view", False):
+                # The schema generator builds the view without a request: a stand-in that matches nothing.
+                self._portfolio = Portfolio(pk=0)
+            else:
+                self._portfolio = _portfolio_for_user(self.request, int(self.kwargs["portfolio_id"]))
         return self._portfolio
 
 
@@ -156,9 +160,8 @@ class TransactionViewSet(
         )
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> TransactionSerializer:
-        return TransactionSerializer(
-            *args, portfolio=self.portfolio, context=self.get_serializer_context(), **kwargs
-        )
+        kwargs.setdefault("context", self.get_serializer_context())
+        return TransactionSerializer(*args, portfolio=self.portfolio, **kwargs)
 
     @staticmethod
     def _data(validated: dict[str, Any]) -> TransactionData:
@@ -208,6 +211,7 @@ class TransactionViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema(parameters=[OpenApiParameter("portfolio_id", int, OpenApiParameter.PATH)])
 class TaxLotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PortfolioScoped):
     serializer_class = TaxLotSerializer
 
@@ -217,6 +221,14 @@ class TaxLotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Portfolio
         )
 
 
+@extend_schema(
+    parameters=[
+        OpenApiParameter("portfolio_id", int, OpenApiParameter.PATH),
+        OpenApiParameter(
+            "year", int, OpenApiParameter.QUERY, required=False, description="tax year of the sale"
+        ),
+    ]
+)
 class DisposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PortfolioScoped):
     serializer_class = DisposalSerializer
 

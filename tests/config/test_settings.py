@@ -65,3 +65,32 @@ def test_debug_typo_stops_start_up() -> None:
     result = _load("config.settings.local", DEBUG="ture")
     assert result.returncode != 0
     assert "DEBUG='ture' is not a boolean" in result.stderr
+
+
+def test_a_secret_can_come_from_a_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Docker-style secrets: SECRET_KEY_FILE names a file whose content is the key."""
+    secret = tmp_path / "secret_key"
+    secret.write_text("from-a-file-secret")
+    ok = _load("config.settings.production", ALLOWED_HOSTS="example.org", SECRET_KEY_FILE=str(secret))
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.split() == ["False", "from"]
+
+
+def test_production_passes_the_deploy_checks() -> None:
+    """`check --deploy` at warning level: HTTPS redirect, HSTS, secure cookies, and a clean API schema."""
+    env = {
+        "SECRET_KEY": "a-long-random-secret-for-the-deploy-check-" + "x" * 30,
+        "ALLOWED_HOSTS": "lotwise.example.com",
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    }
+    import os
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        capture_output=True,
+        text=True,
+        env={**{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}, **env},
+        cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]),
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
