@@ -22,6 +22,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from portfolios import catalogue
+from portfolios.catalogue import parse_asset_label
 from portfolios.importers.assets import asset_class_guess, asset_note
 from portfolios.models import Asset, OwnerPrice, Portfolio, Transaction, User
 from portfolios.models.ledger import (
@@ -37,7 +38,6 @@ logger = logging.getLogger("lotwise.prices")
 
 _SYMBOL = re.compile(SYMBOL_PATTERN)
 # "T (stock)": how pages show an ambiguous symbol, and how a client may name one.
-_LABEL = re.compile(r"\s*([^\s()]+)\s*\(\s*([A-Za-z]+)\s*\)\s*")
 # Cash is the ledger's own unit, never an asset a file or form creates.
 CHOOSABLE_CLASSES: tuple[str, ...] = tuple(c for c in AssetClass.values if c != AssetClass.CASH)
 
@@ -70,14 +70,6 @@ def symbol_error(symbol: str) -> str | None:
         return None
     shown = symbol if len(symbol) <= 40 else symbol[:40] + "…"
     return f"{shown!r} is not a symbol: a symbol is {SYMBOL_HELP}"
-
-
-def parse_asset_label(text: str) -> tuple[str, str | None]:
-    """'T (stock)' -> ('T', 'stock'); 'BTC' -> ('BTC', None)."""
-    match = _LABEL.fullmatch(text)
-    if match:
-        return match.group(1), match.group(2).lower()
-    return text.strip(), None
 
 
 def ambiguous_symbols(assets: Iterable[Asset]) -> set[str]:

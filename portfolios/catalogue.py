@@ -12,6 +12,7 @@ must work before the app registry is ready.
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -133,3 +134,14 @@ def get(symbol: str, asset_class: str) -> CatalogueEntry | None:
         if entry.asset_class == asset_class:
             return entry
     return None
+
+
+_LABEL = re.compile(r"\s*([^\s()]+)\s*\(\s*([A-Za-z]+)\s*\)\s*")
+
+
+def parse_asset_label(text: str) -> tuple[str, str | None]:
+    """'T (stock)' -> ('T', 'stock'); 'BTC' -> ('BTC', None)."""
+    match = _LABEL.fullmatch(text)
+    if match:
+        return match.group(1), match.group(2).lower()
+    return text.strip(), None

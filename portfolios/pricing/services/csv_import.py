@@ -9,7 +9,7 @@ from typing import TextIO
 
 from django.db import transaction
 
-from portfolios.assets import parse_asset_label
+from portfolios.catalogue import parse_asset_label
 from portfolios.models import Asset
 from portfolios.models.prices import PriceSource
 from portfolios.pricing.client import utc_midnight
