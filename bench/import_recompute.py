@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.benchdb import fresh_database  # noqa: E402
 
 
 def main() -> None:
@@ -28,39 +28,11 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/lotwise_bench")
     args = parser.parse_args()
 
-    url = args.database_url
-    if url.startswith("postgres"):
-        name = url.rsplit("/", 1)[1]
-        subprocess.run(
-            [
-                "psql",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-q",
-                "-c",
-                f"DROP DATABASE IF EXISTS {name}",
-                "-c",
-                f"CREATE DATABASE {name}",
-            ],
-            check=True,
-        )
-    elif url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
+    fresh_database(args.database_url)
     from datetime import timedelta
     from decimal import Decimal
+
+    from django.db import connection
 
     from bench.ledgergen import generate_ledger
     from portfolios.importing import ledger_import
@@ -108,7 +80,7 @@ def main() -> None:
     print(
         f"import + full recompute: {summary.created:,} transactions in {elapsed:.1f} s "
         f"({summary.created / elapsed:,.0f}/s), {summary.recompute.lots if summary.recompute else 0:,} open lots "
-        f"[{django.db.connection.vendor}] target < 60 s at 100k"
+        f"[{connection.vendor}] target < 60 s at 100k"
     )
 
     last = Transaction.objects.filter(portfolio=portfolio).order_by("-timestamp", "-id").first()

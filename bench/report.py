@@ -10,9 +10,7 @@ from it. Target: summary plus CSV plus PDF under 10 s on the reference machine (
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -22,6 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.benchdb import fresh_database  # noqa: E402
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -29,36 +29,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/lotwise_bench_report")
     args = parser.parse_args()
-    url = args.database_url
-    if url.startswith("postgres"):
-        name = url.rsplit("/", 1)[1]
-        subprocess.run(
-            [
-                "psql",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-q",
-                "-c",
-                f"DROP DATABASE IF EXISTS {name}",
-                "-c",
-                f"CREATE DATABASE {name}",
-            ],
-            check=True,
-        )
-    elif url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    fresh_database(args.database_url)
 
     from portfolios.db import bulk_insert
     from portfolios.models import Account, Asset, Portfolio, Transaction, User

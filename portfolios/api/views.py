@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -30,6 +32,15 @@ def _portfolio_for_user(request: Request, portfolio_id: int) -> Portfolio:
     return get_object_or_404(Portfolio, pk=portfolio_id, owner_id=request.user.pk)
 
 
+@contextmanager
+def _service_errors() -> Iterator[None]:
+    """A service's ValidationError becomes the API's 400, naming the fields the service named."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        raise _as_drf_error(exc) from exc
+
+
 def _as_drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
     if hasattr(exc, "error_dict"):
         return serializers.ValidationError(exc.message_dict)
@@ -45,7 +56,7 @@ class PortfolioViewSet(viewsets.ModelViewSet):
         return Portfolio.objects.filter(owner_id=self.request.user.pk)
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        try:
+        with _service_errors():
             serializer.instance = account_services.portfolio_create(
                 owner=self.request.user,  # type: ignore[arg-type]
                 name=serializer.validated_data["name"],
@@ -54,20 +65,16 @@ class PortfolioViewSet(viewsets.ModelViewSet):
                 account_services.portfolio_update(
                     portfolio=serializer.instance, name=serializer.instance.name, wash_sale_crypto=True
                 )
-        except DjangoValidationError as exc:
-            raise _as_drf_error(exc) from exc
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         portfolio: Portfolio = serializer.instance  # type: ignore[assignment]
         data = serializer.validated_data
-        try:
+        with _service_errors():
             account_services.portfolio_update(
                 portfolio=portfolio,
                 name=data.get("name", portfolio.name),
                 wash_sale_crypto=data.get("wash_sale_crypto", portfolio.wash_sale_crypto),
             )
-        except DjangoValidationError as exc:
-            raise _as_drf_error(exc) from exc
 
     def perform_destroy(self, instance: Portfolio) -> None:
         account_services.portfolio_delete(portfolio=instance)
@@ -106,7 +113,7 @@ class AccountViewSet(
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         data = serializer.validated_data
-        try:
+        with _service_errors():
             serializer.instance = account_services.account_create(
                 portfolio=self.portfolio,
                 name=data["name"],
@@ -115,13 +122,11 @@ class AccountViewSet(
                 reporting=data.get("reporting", "no_form"),
                 custodian=data.get("custodian", ""),
             )
-        except DjangoValidationError as exc:
-            raise _as_drf_error(exc) from exc
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         account: Account = serializer.instance  # type: ignore[assignment]
         data = serializer.validated_data
-        try:
+        with _service_errors():
             account_services.account_edit(
                 account=account,
                 name=data.get("name", account.name),
@@ -130,14 +135,10 @@ class AccountViewSet(
                 custodian=data.get("custodian", account.custodian),
                 basis_method=data.get("basis_method", account.basis_method),
             )
-        except DjangoValidationError as exc:
-            raise _as_drf_error(exc) from exc
 
     def perform_destroy(self, instance: Account) -> None:
-        try:
+        with _service_errors():
             account_services.account_delete(account=instance)
-        except DjangoValidationError as exc:
-            raise _as_drf_error(exc) from exc
 
 
 @extend_schema(parameters=[OpenApiParameter("portfolio_id", int, OpenApiParameter.PATH)])
@@ -177,14 +178,11 @@ class TransactionViewSet(
         serializer.is_valid(raise_exception=True)
         # The answer is built inside the write's transaction: if it cannot be, nothing was saved, so a
         # client that retries after an error never duplicates the transaction.
-        try:
-            with db_transaction.atomic():
-                tx = transaction_record(
-                    portfolio=self.portfolio, data=self._data(dict(serializer.validated_data))
-                )
-                body = self.get_serializer(tx).data
-        except DjangoValidationError as exc:
-            raise _as_drf_error(exc) from exc
+        with _service_errors(), db_transaction.atomic():
+            tx = transaction_record(
+                portfolio=self.portfolio, data=self._data(dict(serializer.validated_data))
+            )
+            body = self.get_serializer(tx).data
         return Response(body, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -194,20 +192,15 @@ class TransactionViewSet(
         serializer = self.get_serializer(tx, data=payload)
         serializer.is_valid(raise_exception=True)
         merged = dict(serializer.validated_data)
-        try:
-            with db_transaction.atomic():
-                tx = transaction_update(tx=tx, data=self._data(merged))
-                body = self.get_serializer(tx).data
-        except DjangoValidationError as exc:
-            raise _as_drf_error(exc) from exc
+        with _service_errors(), db_transaction.atomic():
+            tx = transaction_update(tx=tx, data=self._data(merged))
+            body = self.get_serializer(tx).data
         return Response(body)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         tx = self.get_object()
-        try:
+        with _service_errors():
             transaction_delete(tx=tx)
-        except DjangoValidationError as exc:
-            raise _as_drf_error(exc) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
