@@ -8,6 +8,7 @@ urlpatterns = [
     path("favicon.ico", views_site.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/", include("taxes.api.urls")),
+    path("api/", include("rebalancing.api.urls")),
     path("api/", include("portfolios.api.urls")),
     # Our login (shows the demo credentials) and sign-up first; Django's auth views for the rest.
     path("accounts/login/", views_auth.LoginView.as_view(), name="login"),
@@ -16,5 +17,6 @@ urlpatterns = [
     path("accounts/settings/", views_auth.account_settings, name="account_settings"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("taxes.urls")),
+    path("", include("rebalancing.urls")),
     path("", include("portfolios.urls")),
 ]

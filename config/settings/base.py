@@ -205,6 +205,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(hour=3, minute=0),
         "options": {"expires": 6 * 3600},
     },
+    # Rebalancing calendar checks (weekly/monthly/quarterly/yearly policies), each in its owner's time zone.
+    "rebalancing-calendar-checks": {
+        "task": "rebalancing.tasks.calendar_checks",
+        "schedule": crontab(minute=30),
+        "options": {"expires": 50 * 60},
+    },
 }
 
 # --- Prices -------------------------------------------------------------------------------------------

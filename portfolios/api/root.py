@@ -16,6 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 API_PREFIX = "api/"
+# Placeholders a collection's address may have; any other names one object.
+COLLECTION_PARAMETERS = {"portfolio_id", "year", "fmt", "format"}
 
 
 def _template(pattern: Any) -> str:
@@ -47,6 +49,9 @@ def api_endpoints() -> dict[str, str]:
     for name, route in routes:
         if name == "root" or name.endswith("-detail"):
             continue
+        if set(re.findall(r"{(\w+)}", route)) - COLLECTION_PARAMETERS:
+            continue  # one object's address (a proposal, its accept action), not a collection
+
         # A router's collection is known by its address ("accounts", "lots"), anything else by its name.
         key = route.rstrip("/").rsplit("/", 1)[-1] if name.endswith("-list") else name.removeprefix("api-")
         endpoints.setdefault(key, route)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction as db_transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -15,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portfolios import account_services
+from portfolios.api.errors import service_errors
 from portfolios.api.serializers import (
     AccountSerializer,
     DisposalSerializer,
@@ -32,21 +30,6 @@ def _portfolio_for_user(request: Request, portfolio_id: int) -> Portfolio:
     return get_object_or_404(Portfolio, pk=portfolio_id, owner_id=request.user.pk)
 
 
-@contextmanager
-def _service_errors() -> Iterator[None]:
-    """A service's ValidationError becomes the API's 400, naming the fields the service named."""
-    try:
-        yield
-    except DjangoValidationError as exc:
-        raise _as_drf_error(exc) from exc
-
-
-def _as_drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
-    if hasattr(exc, "error_dict"):
-        return serializers.ValidationError(exc.message_dict)
-    return serializers.ValidationError({"non_field_errors": exc.messages})
-
-
 class PortfolioViewSet(viewsets.ModelViewSet):
     """The user's portfolios: create, rename or switch crypto wash sales, delete (with everything in it)."""
 
@@ -56,7 +39,7 @@ class PortfolioViewSet(viewsets.ModelViewSet):
         return Portfolio.objects.filter(owner_id=self.request.user.pk)
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        with _service_errors():
+        with service_errors():
             serializer.instance = account_services.portfolio_create(
                 owner=self.request.user,  # type: ignore[arg-type]
                 name=serializer.validated_data["name"],
@@ -69,7 +52,7 @@ class PortfolioViewSet(viewsets.ModelViewSet):
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         portfolio: Portfolio = serializer.instance  # type: ignore[assignment]
         data = serializer.validated_data
-        with _service_errors():
+        with service_errors():
             account_services.portfolio_update(
                 portfolio=portfolio,
                 name=data.get("name", portfolio.name),
@@ -113,7 +96,7 @@ class AccountViewSet(
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         data = serializer.validated_data
-        with _service_errors():
+        with service_errors():
             serializer.instance = account_services.account_create(
                 portfolio=self.portfolio,
                 name=data["name"],
@@ -126,7 +109,7 @@ class AccountViewSet(
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         account: Account = serializer.instance  # type: ignore[assignment]
         data = serializer.validated_data
-        with _service_errors():
+        with service_errors():
             account_services.account_edit(
                 account=account,
                 name=data.get("name", account.name),
@@ -137,7 +120,7 @@ class AccountViewSet(
             )
 
     def perform_destroy(self, instance: Account) -> None:
-        with _service_errors():
+        with service_errors():
             account_services.account_delete(account=instance)
 
 
@@ -178,7 +161,7 @@ class TransactionViewSet(
         serializer.is_valid(raise_exception=True)
         # The answer is built inside the write's transaction: if it cannot be, nothing was saved, so a
         # client that retries after an error never duplicates the transaction.
-        with _service_errors(), db_transaction.atomic():
+        with service_errors(), db_transaction.atomic():
             tx = transaction_record(
                 portfolio=self.portfolio, data=self._data(dict(serializer.validated_data))
             )
@@ -192,14 +175,14 @@ class TransactionViewSet(
         serializer = self.get_serializer(tx, data=payload)
         serializer.is_valid(raise_exception=True)
         merged = dict(serializer.validated_data)
-        with _service_errors(), db_transaction.atomic():
+        with service_errors(), db_transaction.atomic():
             tx = transaction_update(tx=tx, data=self._data(merged))
             body = self.get_serializer(tx).data
         return Response(body)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         tx = self.get_object()
-        with _service_errors():
+        with service_errors():
             transaction_delete(tx=tx)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 # Every page: session, user, then the portfolio (with its ledger status in the same query). Then:
 MAX_QUERIES = {
-    "dashboard": 6,  # snapshot, value points, the user's portfolios (switcher)
+    "dashboard": 7,  # snapshot, value points, the user's portfolios (switcher), the pending rebalancing proposal
     "account_list": 6,  # snapshot prices (two JSON keys only), accounts, lots
     "account_detail": 6,  # (account, portfolio and status in one query) snapshot prices, lots, method changes
     "lot_list": 5,  # snapshot prices, lots

@@ -1,0 +1,1 @@
+"""Pages of the rebalancing app: target, policy, proposals and their review, impact."""
