@@ -130,7 +130,9 @@ def account_create(
 
 
 def _has_sales(account: Account) -> bool:
-    return Transaction.objects.filter(account=account, type__in=("sell", "trade", "fee", "transfer")).exists()
+    return Transaction.objects.filter(
+        account=account, type__in=("sell", "trade", "fee", "transfer", "conversion")
+    ).exists()
 
 
 @transaction.atomic

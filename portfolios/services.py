@@ -19,6 +19,7 @@ from portfolios.models.ledger import (
     REQUIRED_FIELDS,
     TYPE_FIELDS,
     TYPED_INPUTS,
+    AccountKind,
     AssetClass,
     TaxTreatment,
     User,
@@ -141,6 +142,8 @@ def transaction_errors(
             errors["to_account"] = "Destination account is not in this portfolio."
         elif data.to_account.pk == data.account.pk:
             errors["to_account"] = "A transfer needs a different destination account."
+        elif data.type == TransactionType.CONVERSION:
+            errors.update(_conversion_errors(data.account, data.to_account))
         else:
             errors.update(_treatment_change_errors(data))
     if data.acquired_at and data.timestamp.tzinfo and data.acquired_at > data.timestamp.date():
@@ -148,6 +151,25 @@ def transaction_errors(
     for _origin, qty in data.lot_picks:
         if qty <= 0:
             errors["lot_picks"] = "Each picked quantity must be greater than zero."
+    return errors
+
+
+def _conversion_errors(source: Account, dest: Account) -> dict[str, str]:
+    """A Roth conversion: out of a traditional IRA or 401(k) into a Roth. An HSA is tax-free too, but money
+    reaches it from an IRA only as a one-time funding distribution, which is not income."""
+    errors = {}
+    if source.tax_treatment != TaxTreatment.TAX_DEFERRED:
+        errors["account"] = (
+            "A Roth conversion comes out of a tax-deferred account (traditional IRA or 401(k)); "
+            f"{source.name} is {TaxTreatment(source.tax_treatment).label.lower()}."
+        )
+    if dest.kind == AccountKind.HSA:
+        errors["to_account"] = "A Roth conversion goes into a Roth IRA or Roth 401(k), not an HSA."
+    elif dest.tax_treatment != TaxTreatment.TAX_FREE:
+        errors["to_account"] = (
+            "A Roth conversion goes into a tax-free account (Roth IRA or Roth 401(k)); "
+            f"{dest.name} is {TaxTreatment(dest.tax_treatment).label.lower()}."
+        )
     return errors
 
 

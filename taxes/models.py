@@ -208,3 +208,44 @@ class TaxProfile(models.Model):
 
     def __str__(self) -> str:
         return f"tax profile {self.year}"
+
+
+class ReportJob(models.Model):
+    """A year-end file built by a worker, for a year too large to build while the browser waits. The file is
+    kept here until fetched again or deleted with its owner."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_jobs")
+    year = models.PositiveSmallIntegerField()
+    # Empty for the whole return; else the portfolio view the file was asked for.
+    portfolio = models.ForeignKey(
+        Portfolio, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    format = models.CharField(max_length=16)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    stage = models.CharField(max_length=100, blank=True)
+    error = models.TextField(blank=True)
+    content = models.BinaryField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    warning = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "year", "format"], name="reportjob_owner_year_format")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.format} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

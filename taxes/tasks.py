@@ -1,4 +1,5 @@
-"""Celery tasks of the taxes app: recompute a portfolio's lots from its ledger, then refresh its snapshot.
+"""Celery tasks of the taxes app: recompute a portfolio's lots from its ledger, then refresh its snapshot;
+build a large year's tax file.
 
 Ledger writes through portfolios.services recompute synchronously before they commit; this task is for work
 that should not make anyone wait (large imports, an account's basis method changed on a long ledger).
@@ -13,8 +14,10 @@ from typing import Any
 from celery import shared_task
 from django.db import transaction
 
-from portfolios.models import Portfolio
+from portfolios.models import Portfolio, User
 from portfolios.tasks import RELIABLE, snapshot_schedule
+from taxes.models import ReportJob
+from taxes.reports import report_job_for, report_job_run
 from taxes.services import portfolio_recompute_or_flag
 
 logger = logging.getLogger("lotwise.tasks")
@@ -55,3 +58,19 @@ def recompute_enqueue(*, portfolio_id: int, changed_from: tuple[datetime, int] |
     if changed_from is not None:
         kwargs = {"changed_from_ts": changed_from[0].isoformat(), "changed_from_id": changed_from[1]}
     transaction.on_commit(lambda: recompute_portfolio.apply_async(args=[portfolio_id], kwargs=kwargs))
+
+
+@shared_task(name="taxes.tasks.build_report", acks_late=True, reject_on_worker_lost=True)  # type: ignore[untyped-decorator]
+def build_report(job_id: int) -> dict[str, Any]:
+    """Build a year-end file kept on its ReportJob row (see taxes.reports)."""
+    job = report_job_run(job_id=job_id)
+    return {"job_id": job_id, "status": job.status if job is not None else "skipped"}
+
+
+def report_job_start(*, owner: User, year: int, fmt: str, portfolio: Portfolio | None = None) -> ReportJob:
+    """For views and the API: the job building this file, handed to the worker once the current
+    transaction commits when it is new."""
+    job, created = report_job_for(owner=owner, year=year, fmt=fmt, portfolio=portfolio)
+    if created:
+        transaction.on_commit(lambda: build_report.delay(job.pk))
+    return job

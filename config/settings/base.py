@@ -238,3 +238,5 @@ else:
         }
     }
 SNAPSHOT_DEBOUNCE_SECONDS = env.int("SNAPSHOT_DEBOUNCE_SECONDS", default=5)
+# A year-end file for a year with more taxable sales than this is built by a worker, with progress.
+TAX_REPORT_WORKER_DISPOSALS = env.int("TAX_REPORT_WORKER_DISPOSALS", default=20_000)

@@ -250,6 +250,7 @@ class TransactionType(models.TextChoices):
     SELL = "sell", "Sell"
     TRADE = "trade", "Trade (crypto to crypto)"
     TRANSFER = "transfer", "Transfer between own accounts"
+    CONVERSION = "conversion", "Roth conversion"
     STAKING = "staking", "Staking reward"
     LENDING = "lending", "Lending interest"
     AIRDROP = "airdrop", "Airdrop"
@@ -296,6 +297,7 @@ TYPE_FIELDS: dict[str, frozenset[str]] = {
         {"asset", "quantity", "unit_price", "fee", "counter_asset", "counter_quantity"}
     ),
     TransactionType.TRANSFER: frozenset({"asset", "quantity", "fee", "to_account"}),
+    TransactionType.CONVERSION: frozenset({"asset", "quantity", "unit_price", "to_account"}),
     TransactionType.DONATION: frozenset({"asset", "quantity", "unit_price"}),
     TransactionType.GIFT_SENT: frozenset({"asset", "quantity", "unit_price"}),
     TransactionType.GIFT_RECEIVED: frozenset(

@@ -13,7 +13,7 @@ from .errors import event_error
 from .handlers import buy, gift_received, income, inheritance, nothing, sell, trade
 from .money import CONTEXT
 from .state import EngineState
-from .transfers import give, transfer
+from .transfers import convert, give, transfer
 from .types import INCOME_TYPES, AccountInfo, AssetInfo, Checkpoint, EngineError, Event, EventType, Result
 
 HANDLERS: dict[str, Callable[[EngineState, Event], None]] = {
@@ -21,6 +21,7 @@ HANDLERS: dict[str, Callable[[EngineState, Event], None]] = {
     EventType.SELL: sell,
     EventType.TRADE: trade,
     EventType.TRANSFER: transfer,
+    EventType.CONVERSION: convert,
     EventType.DONATION: give,
     EventType.GIFT_SENT: give,
     EventType.GIFT_RECEIVED: gift_received,

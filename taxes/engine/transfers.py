@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from .errors import event_error
 from .handlers import dispose, new_lot
 from .lots import OpenLot
@@ -140,6 +142,56 @@ def transfer_across(
             replacement_arrived(state, lot, day)
         return
     kind = "distribution" if destination.treatment == _TAXABLE else "conversion"
+    _leave_advantaged(state, event, account, destination, asset, price, kind)
+
+
+def convert(state: EngineState, event: Event) -> None:
+    """A Roth conversion: assets leave a tax-deferred account (traditional IRA, 401(k)) for a tax-free one.
+    The fair value converted is ordinary income, no gain or loss is realized, and the Roth lot's basis is
+    that value."""
+    account = state.account_of(event)
+    asset = state.checked_asset(event)
+    to = event.to_account
+    if to is None:
+        raise event_error(event, "to_account", "a conversion needs the Roth account it goes into")
+    destination = state.accounts.get(to)
+    if destination is None:
+        raise event_error(event, "to_account", f"unknown account {to}")
+    if account.treatment != TaxTreatment.TAX_DEFERRED:
+        raise event_error(
+            event,
+            "account",
+            "a conversion comes out of a tax-deferred account (traditional IRA, 401(k)), "
+            f"not a {account.treatment.value.replace('_', '-')} one",
+        )
+    if destination.treatment != TaxTreatment.TAX_FREE:
+        raise event_error(
+            event,
+            "to_account",
+            "a conversion goes into a tax-free account (Roth IRA, Roth 401(k)), "
+            f"not a {destination.treatment.value.replace('_', '-')} one",
+        )
+    if asset.is_cash:
+        # Cash is not held in lots, so nothing would record the income.
+        raise event_error(event, "asset", "a conversion needs an investable asset, not cash")
+    _leave_advantaged(state, event, account, destination, asset, state.price_of(event), "conversion")
+
+
+def _leave_advantaged(
+    state: EngineState,
+    event: Event,
+    account: AccountInfo,
+    destination: AccountInfo,
+    asset: AssetInfo,
+    price: Decimal,
+    kind: str,
+) -> None:
+    """Lots leaving a tax-advantaged account as a distribution or a conversion: a record per lot piece
+    at its share of the fair value, and a new lot whose basis is that value (plus the fee for a
+    distribution, which is a taxable acquisition)."""
+    quantity = event.quantity
+    day = event.date
+    value = quantity * price
     pieces = state.book_for_sale(account, asset.id, event.date).take(event, quantity)
     total = value.quantize(MONEY)
     total_left = total

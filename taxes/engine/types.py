@@ -35,6 +35,7 @@ class EventType(StrEnum):
     SELL = "sell"
     TRADE = "trade"  # crypto-to-crypto: a sale of `asset` and a purchase of `counter_asset`
     TRANSFER = "transfer"  # between the owner's own accounts: lots move with dates and basis
+    CONVERSION = "conversion"  # Roth conversion: tax-deferred to tax-free, ordinary income at fair value
     STAKING = "staking"
     LENDING = "lending"
     AIRDROP = "airdrop"
@@ -231,10 +232,11 @@ class IncomeRecord:
 
 @dataclass(slots=True)
 class Transfer:
-    """A non-taxable disposition: donation or gift sent (no gain realized)."""
+    """A disposition with no capital gain: a donation, a gift sent, or assets leaving a tax-advantaged
+    account (a distribution into a taxable one, a conversion into a tax-free one)."""
 
     event_id: int
-    kind: str  # donation, gift_sent
+    kind: str  # donation, gift_sent, distribution, conversion
     account: int
     asset: int
     lot_id: str

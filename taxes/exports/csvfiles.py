@@ -30,15 +30,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-from portfolios.decimals import csv_row, exact_text
+from portfolios.decimals import csv_cell, csv_row, exact_text
 from taxes.exports.common import (
     BOX_TITLES,
     PART_NAMES,
     metadata,
     money,
     part_of,
+    printed_money,
     rows_by_box,
     sorted_rows,
     totals_by_box,
@@ -92,9 +93,7 @@ TURBOTAX_HEADER = (
 
 def _write(lines: Iterable[Sequence[object]]) -> bytes:
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for line in lines:
-        writer.writerow(line)
+    csv.writer(buffer, lineterminator="\r\n").writerows(lines)
     return buffer.getvalue().encode("utf-8")
 
 
@@ -102,28 +101,43 @@ def _safe(values: Iterable[object]) -> list[object]:
     return csv_row(values)
 
 
+def _text_cells() -> Callable[[str], object]:
+    """`csv_cell` for the text columns, remembered: names repeat on every row of a large year."""
+    seen: dict[str, object] = {}
+
+    def cell(text: str) -> object:
+        safe = seen.get(text)
+        if safe is None:
+            safe = seen[text] = csv_cell(text)
+        return safe
+
+    return cell
+
+
 def render_form_8949(summary: YearSummary) -> bytes:
-    lines = [_safe(FORM_8949_HEADER)]
+    # Only the text columns can start like a formula: box, part, dates, amounts and the exact quantity are
+    # letters and numbers Lotwise writes itself, so they skip `csv_cell` (100k rows x 15 cells).
+    lines: list[Sequence[object]] = [_safe(FORM_8949_HEADER)]
+    append = lines.append
+    cell = _text_cells()
     for row in sorted_rows(summary.rows):
-        lines.append(
-            _safe(
-                [
-                    row.box,
-                    PART_NAMES[row.part],
-                    row.part,
-                    row.description,
-                    row.acquired.isoformat(),
-                    row.sold.isoformat(),
-                    money(row.printed_proceeds),
-                    money(row.printed_cost),
-                    row.code,
-                    money(row.printed_adjustment),
-                    money(row.printed_gain),
-                    row.portfolio,
-                    row.account,
-                    row.asset,
-                    exact_text(row.quantity),
-                ]
+        append(
+            (
+                row.box,
+                PART_NAMES[row.part],
+                row.part,
+                cell(row.description),
+                row.acquired.isoformat(),
+                row.sold.isoformat(),
+                printed_money(row.printed_proceeds),
+                printed_money(row.printed_cost),
+                row.code,
+                printed_money(row.printed_adjustment),
+                printed_money(row.printed_gain),
+                cell(row.portfolio),
+                cell(row.account),
+                cell(row.asset),
+                exact_text(row.quantity),
             )
         )
     return _write(lines)
@@ -181,20 +195,20 @@ def render_totals(summary: YearSummary) -> bytes:
 
 
 def render_turbotax(summary: YearSummary) -> bytes:
-    lines = [_safe(TURBOTAX_HEADER)]
+    lines: list[Sequence[object]] = [_safe(TURBOTAX_HEADER)]
+    append = lines.append
+    cell = _text_cells()
     for rows in rows_by_box(summary.rows).values():
         for row in rows:
-            wash = money(row.printed_adjustment) if "W" in row.code else ""
-            lines.append(
-                _safe(
-                    [
-                        row.description,
-                        us_date(row.acquired),
-                        us_date(row.sold),
-                        money(row.printed_proceeds),
-                        money(row.printed_cost),
-                        wash,
-                    ]
+            wash = printed_money(row.printed_adjustment) if "W" in row.code else ""
+            append(
+                (
+                    cell(row.description),
+                    us_date(row.acquired),
+                    us_date(row.sold),
+                    printed_money(row.printed_proceeds),
+                    printed_money(row.printed_cost),
+                    wash,
                 )
             )
     return _write(lines)

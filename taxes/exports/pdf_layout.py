@@ -105,14 +105,18 @@ class Document(FPDF):
             parts.append(shown if scale == 100 else f"q {scale} Tz {shown} Q")
         self._out(" ".join(parts))
 
-    def width_of(self, text: str) -> float:
-        """The width of `text` in the current font. The core fonts' metrics are a table lookup, far cheaper
-        than FPDF's general path, and a year can print a hundred thousand rows."""
+    def char_widths(self) -> dict[str, int]:
+        """The current core font's character widths in thousandths of an em."""
         font = cast(CoreFont, self.current_font)
         table = self._widths.get(font.fontkey)
         if table is None:
             table = self._widths[font.fontkey] = dict(font.cw)
-        return sum(map(table.__getitem__, text)) * self.font_size / 1000
+        return table
+
+    def width_of(self, text: str) -> float:
+        """The width of `text` in the current font. The core fonts' metrics are a table lookup, far cheaper
+        than FPDF's general path, and a year can print a hundred thousand rows."""
+        return sum(map(self.char_widths().__getitem__, text)) * self.font_size / 1000
 
     def fit(self, text: str, width: float) -> str:
         """`text` cut with "..." to fit `width` (latin-1 text: every character has a width)."""

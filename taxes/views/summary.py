@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -11,8 +11,10 @@ from portfolios.models import Portfolio
 from taxes import rules
 from taxes.exports import render as render_export
 from taxes.forms import TaxProfileForm
-from taxes.models import TaxProfile
+from taxes.models import ReportJob, TaxProfile
+from taxes.reports import report_in_background, report_job_state
 from taxes.summary import summary_years, year_summary
+from taxes.tasks import report_job_start
 from taxes.views.common import today_of, user_of
 
 FORMATS = {
@@ -72,6 +74,8 @@ def summary(request: HttpRequest, year: int) -> HttpResponse:
             for fmt, label in FORMATS.items()
         ],
         "txf_warning": TXF_WARNING if data.has_digital_asset_boxes else "",
+        # Each download then opens a page that follows the worker, rather than saving a file at once.
+        "downloads_in_background": report_in_background(owner=user, year=year, portfolio=view_of),
     }
     return render(request, "taxes/summary.html", ctx)
 
@@ -80,11 +84,49 @@ def download(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
     if fmt not in FORMATS:
         raise Http404("Unknown format.")
     year = _checked_year(year)
-    data = year_summary(owner=user_of(request), year=year, portfolio=_portfolio_filter(request))
-    out = render_export(data, fmt)
-    response = HttpResponse(out.content, content_type=out.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{out.filename}"'
+    user = user_of(request)
+    view_of = _portfolio_filter(request)
+    if report_in_background(owner=user, year=year, portfolio=view_of):
+        job = report_job_start(owner=user, year=year, fmt=fmt, portfolio=view_of)
+        return redirect("taxes:report_job", job_id=job.pk)
+    out = render_export(year_summary(owner=user, year=year, portfolio=view_of), fmt)
+    return _attachment(out.content, out.content_type, out.filename)
+
+
+def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _job_of(request: HttpRequest, job_id: int) -> ReportJob:
+    # Another user's job is a 404, the same as one that never existed.
+    return get_object_or_404(ReportJob.objects.defer("content"), pk=job_id, owner=user_of(request))
+
+
+def report_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job_of(request, job_id)
+    ctx = {
+        "job": job,
+        "format_label": FORMATS.get(job.format, job.format),
+        "status_url": reverse("taxes:report_job_status", args=[job.pk]),
+        "file_url": reverse("taxes:report_job_file", args=[job.pk]),
+        "summary_url": reverse("taxes:summary", args=[job.year])
+        + (f"?portfolio={job.portfolio_id}" if job.portfolio_id else ""),
+    }
+    return render(request, "taxes/report_job.html", ctx)
+
+
+def report_job_status(request: HttpRequest, job_id: int) -> JsonResponse:
+    job = _job_of(request, job_id)
+    return JsonResponse(report_job_state(job, file_url=reverse("taxes:report_job_file", args=[job.pk])))
+
+
+def report_job_file(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = get_object_or_404(ReportJob, pk=job_id, owner=user_of(request))
+    if job.status != ReportJob.Status.DONE or job.content is None:
+        return redirect("taxes:report_job", job_id=job.pk)
+    return _attachment(bytes(job.content), job.content_type, job.filename)
 
 
 def profile_edit(request: HttpRequest, year: int) -> HttpResponse:
