@@ -33,6 +33,8 @@ from portfolios.models.ledger import (
     AssetClass,
 )
 from portfolios.pricing.validation import InvalidPrice, clean_price
+from portfolios.services import ledger_changed
+from taxes.services import RecomputeError, owner_recompute
 
 logger = logging.getLogger("lotwise.prices")
 
@@ -300,6 +302,92 @@ class AssetResolver:
         return asset
 
 
+# --- an asset's class ------------------------------------------------------------------------------------
+
+
+def asset_class_alternatives(*, asset: Asset) -> list[catalogue.CatalogueEntry]:
+    """The catalogue's other entries for a shared asset's symbol: what its owner may use instead, since a
+    shared asset's class is everyone's and not one owner's to change."""
+    if asset.owner_id is not None:
+        return []
+    return [e for e in catalogue.lookup(asset.symbol) if e.asset_class != asset.asset_class]
+
+
+def asset_class_change(*, owner: User, asset: Asset, asset_class: str) -> Asset:
+    """Make `asset` count as `asset_class` in the owner's portfolios and recompute the owner's ledger, whose
+    wash sales (and so gains and lot bases) depend on the class. Returns the asset the ledger now uses.
+
+    The owner's own asset changes in place (taking the catalogue's name and feed when the catalogue lists
+    the symbol in that class). A shared catalogue asset cannot change for one owner: the owner's
+    transactions move to the catalogue's entry for the symbol in that class, if there is one. Refused
+    whole, with a ValidationError saying why, when the ledger no longer adds up afterwards.
+    """
+    if asset_class not in CHOOSABLE_CLASSES:
+        raise ValidationError({"asset_class": f"{asset_class!r} is not an asset class."})
+    if asset.owner_id not in (None, owner.pk):
+        raise ValidationError({"asset": "Choose one of your assets."})
+    if asset.asset_class == asset_class:
+        return asset
+    label = AssetClass(asset_class).label
+    with transaction.atomic():
+        if asset.owner_id is None:
+            used = _ledger_switch(owner=owner, asset=asset, asset_class=asset_class, label=label)
+        else:
+            used = _class_set(owner=owner, asset=asset, asset_class=asset_class, label=label)
+        try:
+            owner_recompute(owner=owner, changed_from=None)
+        except RecomputeError as exc:
+            raise ValidationError(
+                f"{asset.symbol} cannot be {label}: with this change the ledger no longer adds up: {exc}"
+            ) from exc
+        first = Portfolio.objects.filter(owner=owner).order_by("pk").first()
+        if first is not None:
+            ledger_changed(portfolio=first)
+    return used
+
+
+def _class_set(*, owner: User, asset: Asset, asset_class: str, label: str) -> Asset:
+    clash = Asset.objects.filter(owner=owner, symbol=asset.symbol, asset_class=asset_class)
+    if clash.exclude(pk=asset.pk).exists():
+        raise ValidationError(
+            {"asset_class": f"You already have a {asset.symbol} that is {label}; use that one instead."}
+        )
+    entry = catalogue.get(asset.symbol, asset_class)
+    if entry is not None:
+        asset.name = entry.name
+        asset.price_source, asset.price_source_id = entry.price_source, entry.price_source_id
+    elif FEED_FOR_CLASS.get(asset_class, "") != asset.price_source:
+        # The old feed's id means nothing to the new class's feed; a security is quoted by its ticker.
+        fresh = asset_new(user=owner, symbol=asset.symbol, asset_class=asset_class)
+        asset.price_source, asset.price_source_id = fresh.price_source, fresh.price_source_id
+    asset.asset_class = asset_class
+    asset.save(update_fields=["asset_class", "name", "price_source", "price_source_id"])
+    return asset
+
+
+def _ledger_switch(*, owner: User, asset: Asset, asset_class: str, label: str) -> Asset:
+    entry = catalogue.get(asset.symbol, asset_class)
+    if entry is None:
+        others = asset_class_alternatives(asset=asset)
+        offer = (
+            "; choose " + " or ".join(f"{e.name} ({AssetClass(e.asset_class).label})" for e in others)
+            if others
+            else ""
+        )
+        raise ValidationError(
+            {
+                "asset_class": f"{asset.symbol} ({asset.name}) is a catalogue asset shared by every user, so "
+                f"its class is not yours to change, and the catalogue has no {asset.symbol} that is "
+                f"{label}{offer}."
+            }
+        )
+    target = asset_save(asset_new(user=owner, symbol=asset.symbol, asset_class=asset_class))
+    ledger = Transaction.objects.filter(portfolio__owner=owner)
+    ledger.filter(asset=asset).update(asset=target)
+    ledger.filter(counter_asset=asset).update(counter_asset=target)
+    return target
+
+
 # --- prices the owner enters -----------------------------------------------------------------------------
 
 
@@ -357,6 +445,8 @@ __all__ = [
     "AssetResolver",
     "NewAsset",
     "ambiguous_symbols",
+    "asset_class_alternatives",
+    "asset_class_change",
     "asset_for_symbol",
     "asset_lookup",
     "asset_new",

@@ -19,10 +19,12 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from portfolios.assets import CHOOSABLE_CLASSES
-from portfolios.importers import detect
+from portfolios.importers import detect, mapping_columns
+from portfolios.importers.brokerage import SYNONYMS as MAPPING_MEANINGS
 from portfolios.importing import ImportSummary, LedgerImportError, ledger_import
 from portfolios.models import ImportJob, User
 
@@ -102,6 +104,45 @@ def import_job_asset_classes(*, job: ImportJob, classes: dict[str, str], confirm
     return job
 
 
+# The mapping step reads a file's header from this much of its start: the header is within the first
+# lines, and a large file need not be loaded for it.
+HEADER_CHARS = 64_000
+
+
+def import_job_columns(job: ImportJob) -> tuple[list[str], dict[str, str]] | None:
+    """For a brokerage CSV (or a file no format recognises whose header looks like one) still in preview:
+    its columns and the mapping their names suggest. None for any other job."""
+    if job.confirmed:
+        return None
+    head = (
+        ImportJob.objects.filter(pk=job.pk)
+        .annotate(head=Substr("content", 1, HEADER_CHARS))
+        .values_list("head", flat=True)
+        .first()
+    )
+    return mapping_columns(head) if head else None
+
+
+def import_job_mapping(*, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
+    """Keep the owner's mapping of a brokerage CSV's columns (meaning -> column, "" for one the file lacks)
+    and preview the file again with it; confirming imports it with the same mapping."""
+    found = import_job_columns(job)
+    if found is None:
+        raise ValidationError("This file's columns cannot be mapped: it is not a brokerage CSV.")
+    columns = set(found[0])
+    clean = {meaning: (mapping.get(meaning) or "").strip() for meaning in MAPPING_MEANINGS}
+    unknown = sorted(c for c in clean.values() if c and c not in columns)
+    if unknown:
+        raise ValidationError(f"Not a column of the file: {', '.join(unknown)}.")
+    claimed = ImportJob.objects.filter(pk=job.pk, confirmed=False, status__in=[Status.DONE, Status.FAILED])
+    if not claimed.update(mapping=clean, status=Status.QUEUED, progress=0, updated_at=timezone.now()):
+        raise ValidationError("This import's preview is not finished, or it ran already.")
+    job.refresh_from_db()
+    _start(job)
+    job.refresh_from_db()
+    return job
+
+
 def _start(job: ImportJob) -> None:
     if job.run_in_background:
         transaction.on_commit(lambda: import_ledger_job.delay(job.pk))
@@ -142,6 +183,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
             dry_run=dry_run,
             progress=lambda percent: cache.set(progress_key(job_id), percent, timeout=3600),
             asset_classes=job.asset_classes or None,
+            mapping=job.mapping or None,
         )
     except LedgerImportError as exc:
         _fail(job, [{"line": e.line, "field": e.field, "message": e.message} for e in exc.errors])

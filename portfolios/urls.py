@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from portfolios.views import dashboard, imports, prices, setup, transactions
+from portfolios.views import assets, dashboard, imports, prices, setup, transactions
 
 app_name = "portfolios"
 tx = "portfolios/<int:portfolio_id>/transactions/"
@@ -34,4 +34,6 @@ urlpatterns: list[URLPattern] = [
     path("prices/upload/", prices.price_upload, name="price_upload"),
     path("prices/mine/", prices.asset_prices, name="asset_prices"),
     path("prices/mine/<int:price_id>/delete/", prices.asset_price_delete, name="asset_price_delete"),
+    path("assets/", assets.asset_list, name="asset_list"),
+    path("assets/<int:asset_id>/class/", assets.asset_class, name="asset_class"),
 ]

@@ -3,7 +3,7 @@ rows, which the Lotwise CSV importer then checks and writes like any other."""
 
 from .assets import asset_class_guess
 from .common import Conversion, LedgerRow, LineError, Source
-from .detect import FORMAT_KEYS, FORMATS, convert, detect
+from .detect import FORMAT_KEYS, FORMATS, convert, detect, mapping_columns
 
 __all__ = [
     "FORMATS",
@@ -15,4 +15,5 @@ __all__ = [
     "asset_class_guess",
     "convert",
     "detect",
+    "mapping_columns",
 ]

@@ -98,15 +98,37 @@ RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def propose(header: list[str]) -> dict[str, str] | None:
-    """A mapping from Lotwise's meaning to this header's columns, when the header has what a brokerage CSV
-    needs (a date, an action, a symbol, a quantity, and a price or an amount)."""
+# What each meaning is, for the owner who maps a file's columns by hand.
+MEANINGS: dict[str, str] = {
+    "date": "Date of the trade",
+    "action": "Action (buy, sell, dividend, transfer…)",
+    "symbol": "Symbol or ticker",
+    "quantity": "Quantity (shares or units)",
+    "price": "Price per unit",
+    "fees": "Fees",
+    "commission": "Commission (if apart from the fees)",
+    "amount": "Cash amount of the row",
+    "account": "Account name (else one account)",
+    "description": "Description",
+    "id": "Transaction id (for re-imports)",
+}
+
+
+def proposal(header: list[str]) -> dict[str, str]:
+    """The meanings this header has columns for, by their usual names, complete or not."""
     have = {norm(h): h for h in header if h.strip()}
     mapping: dict[str, str] = {}
     for meaning, names in SYNONYMS.items():
         found = next((have[n] for n in names if n in have and have[n] not in mapping.values()), None)
         if found:
             mapping[meaning] = found
+    return mapping
+
+
+def propose(header: list[str]) -> dict[str, str] | None:
+    """A mapping from Lotwise's meaning to this header's columns, when the header has what a brokerage CSV
+    needs (a date, an action, a symbol, a quantity, and a price or an amount)."""
+    mapping = proposal(header)
     if all(k in mapping for k in REQUIRED) and ("price" in mapping or "amount" in mapping):
         return mapping
     return None

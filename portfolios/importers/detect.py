@@ -74,6 +74,29 @@ def convert(
     return fmt.convert(table(content, index), options)
 
 
+def mapping_columns(content: str) -> tuple[list[str], dict[str, str]] | None:
+    """The columns a brokerage CSV's mapping step offers, and the mapping their names suggest: for a file
+    detected as a brokerage CSV, or for one no format recognises whose first line names at least two of
+    a brokerage CSV's usual columns. None for any other file (a Lotwise CSV or a known export)."""
+    rows, _broken = read_rows(content, limit=SCAN)
+    found = detect(content)
+    if found is not None:
+        fmt, index = found
+        if fmt.key != brokerage.FORMAT.key:
+            return None
+        header = rows[index][1]
+    else:
+        first = next((cells for _line, cells in rows if any(c.strip() for c in cells)), None)
+        if first is None or _lotwise(first):
+            return None
+        header = first
+    columns = [name for name in (h.replace("\ufeff", "").strip() for h in header) if name]
+    suggested = brokerage.proposal(columns)
+    if found is None and len(suggested) < 2:
+        return None
+    return columns, suggested
+
+
 def _lotwise(cells: list[str]) -> bool:
     names = {c.strip() for c in cells}
     return "timestamp" in names or len(names & set(LEDGER_FIELDS)) >= 3

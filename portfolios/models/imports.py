@@ -37,6 +37,9 @@ class ImportJob(models.Model):
     summary = models.JSONField(default=dict, blank=True)
     # {"SYMBOL": "etf"}: the class the owner chose on the preview for a symbol the import creates.
     asset_classes = models.JSONField(default=dict, blank=True)
+    # {"date": "Trade Date", "fees": ""}: a brokerage CSV's columns as the owner mapped them on the preview
+    # ("" for a meaning the file lacks); empty while the detected columns are used.
+    mapping = models.JSONField(default=dict, blank=True)
     portfolio = models.ForeignKey(
         "portfolios.Portfolio", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

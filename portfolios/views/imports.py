@@ -16,10 +16,14 @@ from portfolios.forms import (
 )
 from portfolios.import_tasks import (
     import_job_asset_classes,
+    import_job_columns,
     import_job_confirm,
     import_job_create,
+    import_job_mapping,
     import_job_progress,
 )
+from portfolios.importers.brokerage import MEANINGS, REQUIRED
+from portfolios.importers.brokerage import SYNONYMS as MAPPING_MEANINGS
 from portfolios.models import AssetClass, ImportJob, Portfolio
 from portfolios.views.common import int_or_none, user_of
 
@@ -61,7 +65,10 @@ def import_preview(request: HttpRequest, job_id: int) -> HttpResponse:
     if request.method == "POST":
         classes = _chosen_classes(request, job)
         try:
-            if classes or request.POST.get("action") == "reclassify":
+            if request.POST.get("action") == "mapping":
+                mapping = {m: request.POST.get(f"map_{m}", "") for m in MAPPING_MEANINGS}
+                job = import_job_mapping(job=job, mapping=mapping)
+            elif classes or request.POST.get("action") == "reclassify":
                 confirm = request.POST.get("action") != "reclassify"
                 job = import_job_asset_classes(job=job, classes=classes, confirm=confirm)
             else:
@@ -84,9 +91,31 @@ def _chosen_classes(request: HttpRequest, job: ImportJob) -> dict[str, str]:
     return {symbol: cls for symbol, cls in chosen.items() if cls in CHOOSABLE_CLASSES}
 
 
+def _mapping_rows(job: ImportJob, summary: dict[str, Any]) -> dict[str, Any] | None:
+    """The mapping step of a brokerage CSV: per meaning, the column read for it and the file's columns."""
+    if job.status not in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
+        return None
+    found = import_job_columns(job)
+    if found is None:
+        return None
+    columns, suggested = found
+    current = job.mapping or summary.get("mapping") or suggested
+    rows = [
+        {
+            "meaning": meaning,
+            "label": MEANINGS.get(meaning, meaning),
+            "required": meaning in REQUIRED,
+            "column": current.get(meaning, ""),
+        }
+        for meaning in MAPPING_MEANINGS
+    ]
+    return {"columns": columns, "rows": rows, "chosen": bool(job.mapping)}
+
+
 def _job_context(job: ImportJob) -> dict[str, Any]:
     summary = job.summary or {}
     return {
+        "mapping_step": _mapping_rows(job, summary),
         "summary": summary,
         "class_choices": [(value, AssetClass(value).label) for value in CHOOSABLE_CLASSES],
         "flagged": sum(1 for new in summary.get("new_assets") or [] if new.get("note")),
