@@ -221,3 +221,38 @@ def account_delete(*, account: Account) -> None:
             "them first."
         )
     account.delete()
+
+
+@transaction.atomic
+def user_timezone_update(*, user: User, timezone_name: str) -> int:
+    """The time zone decides each event's tax date, so every portfolio of the user is recomputed.
+
+    Returns how many portfolios were recomputed; raises ValidationError (nothing changed) if one cannot be.
+    """
+    if timezone_name == user.timezone:
+        return 0
+    user.timezone = timezone_name
+    user.full_clean(validate_unique=False)
+    user.save(update_fields=["timezone"])
+    portfolios = list(Portfolio.objects.filter(owner=user).select_related("owner"))
+    if not portfolios:
+        return 0
+    try:
+        owner_recompute(owner=user, changed_from=None)
+    except RecomputeError as exc:
+        raise ValidationError(f"Your ledger cannot be recomputed in {timezone_name}: {exc}") from exc
+    ledger_changed(portfolio=portfolios[0])
+    return len(portfolios)
+
+
+def portfolio_for_user(*, user: User, name: str | None) -> Portfolio:
+    """The named portfolio (created if new), or the user's only one, or a new 'Main'."""
+    if name:
+        portfolio, _ = Portfolio.objects.get_or_create(owner=user, name=name)
+        return portfolio
+    existing = list(Portfolio.objects.filter(owner=user)[:2])
+    if len(existing) == 1:
+        return existing[0]
+    if len(existing) > 1:
+        raise ValidationError("You have several portfolios: name one.")
+    return Portfolio.objects.create(owner=user, name="Main")

@@ -3,26 +3,35 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TextIO
 
 from django.db import transaction
 
+from portfolios.account_services import portfolio_for_user
 from portfolios.assets import AssetError, AssetResolver, NewAsset
 from portfolios.db import bulk_insert
-from portfolios.fields import canonical
+from portfolios.import_steps import (
+    ImportRow,
+    cell_date,
+    cell_decimal,
+    cell_timestamp,
+    content_hash,
+    in_file,
+    lots_with_rows,
+    picks_create,
+    preview_row,
+)
 from portfolios.importers import LedgerRow, LineError, asset_class_guess
 from portfolios.importers import convert as convert_foreign
-from portfolios.models import Account, Asset, LotPick, Portfolio, Transaction, TransactionType
+from portfolios.models import Account, Asset, Portfolio, Transaction, TransactionType
 from portfolios.models.ledger import LEDGER_FIELDS, BasisMethod, User
-from portfolios.services import TransactionData, ledger_changed, portfolio_for_user, transaction_errors
-from taxes.services import RecomputeError, RecomputeResult, portfolio_recompute
+from portfolios.services import TransactionData, ledger_changed, transaction_errors
+from taxes.services import RecomputeResult
 
 COLUMNS = LEDGER_FIELDS
 REQUIRED_COLUMNS = COLUMNS[:7]
@@ -30,8 +39,6 @@ CASH_SYMBOLS = {"USD", ""}
 EXTRA = "\x00extra"  # marks a row with more values than the header has columns
 # Column widths of the names a row may create (Asset.symbol, Account.name, Transaction.external_id).
 MAX_LENGTH = {"asset": 20, "counter_asset": 20, "account": 100, "to_account": 100, "external_id": 200}
-# A file whose rows fail the lot computation is checked again without each failing row, this many times.
-MAX_LOT_ERRORS = 10
 KNOWN_FORMATS = "Coinbase, Kraken, Binance, Koinly, CoinTracker or a brokerage CSV"
 
 
@@ -63,88 +70,6 @@ class ImportSummary:
 
 class _DryRun(Exception):
     pass
-
-
-@dataclass
-class _Row:
-    line: int
-    raw: dict[str, str]
-    data: TransactionData | None = None
-    picks: list[tuple[str, Decimal]] = field(default_factory=list)
-    key: str = ""
-    origin: LedgerRow | None = None  # the foreign file's rows it was made from
-
-
-def _in_file(error: LineError, origin: LedgerRow | None) -> LineError:
-    """An error on a converted row, named by the line and column of the file the user has."""
-    if origin is None:
-        return error
-    where = origin.source(error.field)
-    return LineError(where.line, where.column, error.message)
-
-
-def _decimal(value: str, *, name: str, line: int, errors: list[LineError]) -> Decimal | None:
-    value = value.strip().replace(",", "") if value else ""
-    if not value:
-        return None
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        errors.append(LineError(line, name, f"{value!r} is not a number."))
-        return None
-    if not number.is_finite():
-        errors.append(LineError(line, name, f"{value!r} is not a finite number."))
-        return None
-    return number
-
-
-def _timestamp(value: str, *, line: int, errors: list[LineError]) -> datetime | None:
-    value = (value or "").strip()
-    try:
-        ts = datetime.fromisoformat(value)
-    except ValueError:
-        errors.append(
-            LineError(
-                line, "timestamp", f"{value!r} is not an ISO 8601 date-time (2024-03-01T14:00:00+00:00)."
-            )
-        )
-        return None
-    if ts.tzinfo is None:
-        errors.append(
-            LineError(line, "timestamp", f"{value!r} has no UTC offset; add one such as +00:00 or Z.")
-        )
-        return None
-    return ts.astimezone(UTC)
-
-
-def _date(value: str, *, name: str, line: int, errors: list[LineError]) -> date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        errors.append(LineError(line, name, f"{value!r} is not a date (YYYY-MM-DD)."))
-        return None
-
-
-def _content_hash(raw: dict[str, str], data: TransactionData, occurrence: int) -> str:
-    parts = [
-        data.timestamp.isoformat(),
-        raw.get("account", "").strip(),
-        data.type,
-        data.asset.symbol if data.asset else "",
-        canonical(data.quantity),
-        canonical(data.unit_price) if data.unit_price is not None else "",
-        canonical(data.fee),
-        raw.get("counter_asset", "").strip().upper(),
-        canonical(data.counter_quantity) if data.counter_quantity is not None else "",
-        raw.get("to_account", "").strip(),
-        str(data.acquired_at or ""),
-        canonical(data.cost_basis) if data.cost_basis is not None else "",
-        str(occurrence),
-    ]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 def ledger_import(
@@ -263,13 +188,13 @@ def _import(
             summary.accounts_created.append(name)
         return accounts[name]
 
-    rows: list[_Row] = []
+    rows: list[ImportRow] = []
     starts: list[int] = []  # where each row's errors begin in `errors`
     step = max(len(raw_rows) // 10, 1000)
     for index, (line, raw) in enumerate(raw_rows):
         if index % step == 0:
             progress(5 + 35 * index // max(len(raw_rows), 1))
-        row = _Row(line=line, raw=raw, origin=origins[index] if origins else None)
+        row = ImportRow(line=line, raw=raw, origin=origins[index] if origins else None)
         rows.append(row)
         starts.append(len(errors))
         before = len(errors)
@@ -292,21 +217,21 @@ def _import(
         account_name = raw.get("account", "").strip()
         if not account_name:
             errors.append(LineError(line, "account", "required."))
-        ts = _timestamp(raw.get("timestamp", ""), line=line, errors=errors)
-        quantity = _decimal(raw.get("quantity", ""), name="quantity", line=line, errors=errors)
+        ts = cell_timestamp(raw.get("timestamp", ""), line=line, errors=errors)
+        quantity = cell_decimal(raw.get("quantity", ""), name="quantity", line=line, errors=errors)
         if quantity is None and not any(e.line == line and e.field == "quantity" for e in errors):
             errors.append(LineError(line, "quantity", "required."))
-        unit_price = _decimal(raw.get("unit_price", ""), name="unit_price", line=line, errors=errors)
-        fee = _decimal(raw.get("fee", ""), name="fee", line=line, errors=errors)
-        counter_quantity = _decimal(
+        unit_price = cell_decimal(raw.get("unit_price", ""), name="unit_price", line=line, errors=errors)
+        fee = cell_decimal(raw.get("fee", ""), name="fee", line=line, errors=errors)
+        counter_quantity = cell_decimal(
             raw.get("counter_quantity", ""), name="counter_quantity", line=line, errors=errors
         )
-        cost_basis = _decimal(raw.get("cost_basis", ""), name="cost_basis", line=line, errors=errors)
-        acquired_at = _date(raw.get("acquired_at", ""), name="acquired_at", line=line, errors=errors)
+        cost_basis = cell_decimal(raw.get("cost_basis", ""), name="cost_basis", line=line, errors=errors)
+        acquired_at = cell_date(raw.get("acquired_at", ""), name="acquired_at", line=line, errors=errors)
         picks: list[tuple[str, Decimal]] = []
         for part in filter(None, (p.strip() for p in raw.get("lot_picks", "").split(";"))):
             ref, _, qty_text = part.rpartition(":")
-            qty = _decimal(qty_text, name="lot_picks", line=line, errors=errors)
+            qty = cell_decimal(qty_text, name="lot_picks", line=line, errors=errors)
             if not ref or qty is None:
                 errors.append(LineError(line, "lot_picks", f"{part!r} is not EXTERNAL_ID:QUANTITY."))
             else:
@@ -356,7 +281,7 @@ def _import(
     if origins:
         for index, row in enumerate(rows):
             for at in range(starts[index], starts[index + 1]):
-                errors[at] = _in_file(errors[at], row.origin)
+                errors[at] = in_file(errors[at], row.origin)
     errors.extend(found or [])
 
     # De-duplication: by external id, else by a hash of the row's content and its occurrence in the file.
@@ -368,15 +293,15 @@ def _import(
         if row.data.external_id:
             if row.data.external_id in seen_ext:
                 message = f"{row.data.external_id!r} already used on line {seen_ext[row.data.external_id]}."
-                errors.append(_in_file(LineError(row.line, "external_id", message), row.origin))
+                errors.append(in_file(LineError(row.line, "external_id", message), row.origin))
                 row.data = None
                 continue
             seen_ext[row.data.external_id] = row.line
             row.key = "ext:" + row.data.external_id
         else:
-            base = _content_hash(row.raw, row.data, 0)
+            base = content_hash(row.raw, row.data, 0)
             occurrences[base] += 1
-            row.key = "hash:" + _content_hash(row.raw, row.data, occurrences[base])
+            row.key = "hash:" + content_hash(row.raw, row.data, occurrences[base])
     # Rows with errors are left out and the rest go on through the lot computation (all of it rolled back
     # below), so one preview reports every problem of the file rather than one kind at a time.
     row_errors = bool(errors)
@@ -390,7 +315,7 @@ def _import(
         .exclude(content_hash="")
         .values_list("content_hash", flat=True)
     )
-    new_rows: list[_Row] = []
+    new_rows: list[ImportRow] = []
     for row in rows:
         if row.data is None:
             continue
@@ -428,10 +353,10 @@ def _import(
     progress(60)
     summary.created = len(created)
     row_of = {tx.pk: row for tx, row in zip(created, new_rows, strict=True)}
-    _picks_create(portfolio=portfolio, rows=new_rows, created=created, errors=errors)
-    summary.preview = [_preview(r) for r in new_rows[:20]]
+    picks_create(portfolio=portfolio, rows=new_rows, created=created, errors=errors)
+    summary.preview = [preview_row(r) for r in new_rows[:20]]
     if created:
-        summary.recompute = _lots(
+        summary.recompute = lots_with_rows(
             portfolio=portfolio, created=created, row_of=row_of, errors=errors, left_out=row_errors
         )
         if summary.recompute is not None:
@@ -441,92 +366,6 @@ def _import(
     if created:
         ledger_changed(portfolio=portfolio)
     return summary
-
-
-def _preview(row: _Row) -> dict[str, str]:
-    assert row.data is not None
-    shown = {
-        "line": str(row.line),
-        "type": row.data.type,
-        "account": row.data.account.name,
-        "asset": str(row.data.asset or "USD"),
-        "quantity": f"{row.data.quantity:f}",
-        **{k: row.raw.get(k, "").strip() for k in ("timestamp", "unit_price", "fee")},
-    }
-    if row.origin is not None:
-        shown["becomes"] = row.origin.becomes
-        shown["lines"] = ", ".join(str(n) for n in row.origin.lines)
-    return shown
-
-
-def _lots(
-    *,
-    portfolio: Portfolio,
-    created: list[Transaction],
-    row_of: dict[int, _Row],
-    errors: list[LineError],
-    left_out: bool,
-) -> RecomputeResult | None:
-    """Compute the lots with the new rows. A row the computation refuses is reported and taken out, and the
-    computation runs again, so the rows after it are still checked (up to MAX_LOT_ERRORS of them)."""
-    remaining = {tx.pk: tx for tx in created}
-    for _attempt in range(MAX_LOT_ERRORS):
-        first = min((tx.timestamp, tx.pk) for tx in remaining.values())
-        try:
-            return portfolio_recompute(portfolio=portfolio, changed_from=first)
-        except RecomputeError as exc:
-            bad = exc.transaction_id or -1
-            row = row_of.get(bad)
-            if row is None:
-                message = f"with these rows, transaction #{exc.transaction_id} already in the ledger is invalid: {exc.message}"
-                errors.append(LineError(0, exc.field or "ledger", message))
-                return None
-            name = {"acquired_date": "acquired_at"}.get(exc.field or "", exc.field or "row")
-            message = exc.message
-            if row.origin is not None and row.origin.hint:
-                message += f"; {row.origin.hint}"
-            if left_out:
-                message += " (checked without the rows that have other errors)"
-            errors.append(_in_file(LineError(row.line, name, message), row.origin))
-            LotPick.objects.filter(origin_id=bad).delete()
-            Transaction.objects.filter(pk=bad).delete()
-            del remaining[bad]
-            left_out = True
-            if not remaining:
-                return None
-    errors.append(LineError(0, "ledger", f"stopped after {MAX_LOT_ERRORS} lot problems; fix these first."))
-    return None
-
-
-def _picks_create(
-    *, portfolio: Portfolio, rows: list[_Row], created: list[Transaction], errors: list[LineError]
-) -> None:
-    wanted = {ref for row in rows for ref, _ in row.picks}
-    if not wanted:
-        return
-    by_ext = dict(
-        Transaction.objects.filter(portfolio=portfolio, external_id__in=wanted).values_list(
-            "external_id", "id"
-        )
-    )
-    picks = []
-    for row, tx in zip(rows, created, strict=True):
-        for ref, qty in row.picks:
-            origin = by_ext.get(ref)
-            if origin is None:
-                errors.append(
-                    LineError(
-                        row.line, "lot_picks", f"no transaction with external_id {ref!r} to pick a lot from."
-                    )
-                )
-                continue
-            if qty <= 0:
-                errors.append(
-                    LineError(row.line, "lot_picks", "each picked quantity must be greater than zero.")
-                )
-                continue
-            picks.append(LotPick(transaction=tx, origin_id=origin, quantity=qty))
-    LotPick.objects.bulk_create(picks)
 
 
 __all__ = ["COLUMNS", "ImportSummary", "LedgerImportError", "LineError", "ledger_import"]

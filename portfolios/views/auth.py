@@ -23,9 +23,9 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from portfolios.account_services import user_timezone_update
 from portfolios.demo import DEMO_PASSWORD, DEMO_USERNAME
 from portfolios.models import User
-from portfolios.services import user_timezone_update
 
 
 def demo_credentials() -> tuple[str, str] | None:

@@ -14,8 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from portfolios import charts, selectors
+from portfolios.account_services import portfolio_for_user
 from portfolios.models import Account, Portfolio
-from portfolios.services import portfolio_for_user
 from portfolios.views.common import today_of, user_of
 from taxes.selectors import LotTotals, lots_table_context
 
