@@ -13,18 +13,15 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from portfolios import catalogue
 from portfolios.catalogue import parse_asset_label
 from portfolios.importers.assets import asset_class_guess, asset_note
-from portfolios.models import Asset, OwnerPrice, Portfolio, Transaction, User
+from portfolios.models import Asset, Portfolio, Transaction, User
 from portfolios.models.ledger import (
     FEED_FOR_CLASS,
     SECURITY_CLASSES,
@@ -32,7 +29,6 @@ from portfolios.models.ledger import (
     SYMBOL_PATTERN,
     AssetClass,
 )
-from portfolios.pricing.validation import InvalidPrice, clean_price
 from portfolios.services import ledger_changed
 from taxes.services import RecomputeError, owner_recompute
 
@@ -388,57 +384,6 @@ def _ledger_switch(*, owner: User, asset: Asset, asset_class: str, label: str) -
     return target
 
 
-# --- prices the owner enters -----------------------------------------------------------------------------
-
-
-def owner_prices_list(*, owner: User) -> list[OwnerPrice]:
-    return list(
-        OwnerPrice.objects.filter(owner=owner).select_related("asset").order_by("asset__symbol", "-date")
-    )
-
-
-@transaction.atomic
-def owner_price_set(*, owner: User, asset: Asset, day: date, price: Decimal) -> OwnerPrice:
-    """Record (or replace) the owner's price of `asset` on `day`. ValidationError names the field."""
-    if asset.owner_id not in (None, owner.pk):
-        raise ValidationError({"asset": "Choose one of your assets."})
-    if day > timezone.now().date():
-        raise ValidationError({"date": "The date is in the future."})
-    try:
-        checked = clean_price(price)
-    except InvalidPrice as exc:
-        raise ValidationError({"price": f"Not a usable price: {exc.reason}."}) from exc
-    entered, _ = OwnerPrice.objects.update_or_create(
-        owner=owner, asset=asset, date=day, defaults={"price": checked}
-    )
-    _owner_prices_changed(owner)
-    return entered
-
-
-@transaction.atomic
-def owner_price_delete(*, entered: OwnerPrice) -> None:
-    owner = entered.owner
-    entered.delete()
-    _owner_prices_changed(owner)
-
-
-def _owner_prices_changed(owner: User) -> None:
-    """Past days of the owner's value history may change with the price: rebuild it once committed."""
-    ids = list(Portfolio.objects.filter(owner=owner).values_list("pk", flat=True))
-    if ids:
-        transaction.on_commit(lambda: _rebuild_snapshots(ids))
-
-
-def _rebuild_snapshots(portfolio_ids: list[int]) -> None:
-    from portfolios.tasks import snapshot_portfolios
-
-    try:
-        snapshot_portfolios.apply_async(args=[portfolio_ids], kwargs={"rebuild_history": True})
-    except Exception:
-        # The price is saved either way; the next price refresh or ledger change snapshots again.
-        logger.exception("could not enqueue snapshots after an entered price")
-
-
 __all__ = [
     "CHOOSABLE_CLASSES",
     "AssetError",
@@ -454,9 +399,6 @@ __all__ = [
     "assets_of_owner",
     "assets_visible",
     "canonical_symbol",
-    "owner_price_delete",
-    "owner_price_set",
-    "owner_prices_list",
     "parse_asset_label",
     "symbol_error",
     "visible_to",

@@ -16,16 +16,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from portfolios.assets import (
-    ambiguous_symbols,
-    assets_of_owner,
-    owner_price_delete,
-    owner_price_set,
-    owner_prices_list,
-)
+from portfolios.assets import ambiguous_symbols, assets_of_owner
 from portfolios.forms import AssetChoiceField, ExactDecimalFormField
 from portfolios.models import Asset, OwnerPrice, Portfolio
 from portfolios.models.ledger import PriceFeed
+from portfolios.owner_prices import owner_price_delete, owner_price_set, owner_prices_list
 from portfolios.pricing.services import PriceImportError, prices_load_csv
 from portfolios.views.common import int_or_none, today_of, user_of
 

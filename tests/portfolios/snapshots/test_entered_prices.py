@@ -16,8 +16,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from snapshot_testkit import AS_OF, quote, record, utc
 
-from portfolios.assets import owner_price_delete, owner_price_set
 from portfolios.models import Account, Asset, OwnerPrice, Portfolio, User, ValuePoint
+from portfolios.owner_prices import owner_price_delete, owner_price_set
 from portfolios.snapshots import portfolio_snapshot_compute, portfolios_snapshot_compute
 
 pytestmark = pytest.mark.django_db
