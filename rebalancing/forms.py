@@ -7,8 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
+from django.http import QueryDict
 
 from portfolios.decimals import exact_text
+from portfolios.models import Asset
 from rebalancing.models import BandMode, Calendar, Policy, ProposedTrade, TargetModel, TradeTo
 
 HUNDRED = Decimal(100)
@@ -137,3 +140,27 @@ class PolicyForm(forms.ModelForm):
         out["short_rate"] = frac("short_pct")
         out["long_rate"] = frac("long_pct")
         return out
+
+
+class _AssetChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        # The bare symbol could name two assets (a stock and a coin).
+        return str(obj.label)
+
+
+class HarvestForm(forms.Form):
+    """The harvesting page's choice: the ticked lots ("lot" values) and an optional replacement asset."""
+
+    rebuy = _AssetChoice(queryset=Asset.objects.none(), required=False, label="Buy with the proceeds")
+
+    def __init__(self, *args: Any, assets: QuerySet[Asset], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["rebuy"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = assets
+
+    def lots(self) -> list[tuple[str, Decimal | None]]:
+        # The page sells a ticked lot whole; only a direct call to the service sells part of one.
+        data = self.data
+        keys = data.getlist("lot") if isinstance(data, QueryDict) else data.get("lot") or []
+        return [(str(key), None) for key in keys if key]

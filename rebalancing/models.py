@@ -142,14 +142,21 @@ class Trigger(models.TextChoices):
     CALENDAR = "calendar", "Calendar check"
 
 
+class ProposalKind(models.TextChoices):
+    REBALANCE = "rebalance", "Rebalance"
+    HARVEST = "harvest", "Tax-loss harvest"
+
+
 class RebalanceProposal(models.Model):
-    """Suggested trades against one snapshot's prices and one target version. Every amount in the JSON
+    """Suggested trades against one snapshot's prices and one target version (a harvest has no target:
+    its trades are the sells of the lots the owner chose and an optional rebuy). Every amount in the JSON
     fields is an exact decimal string; weights and bands are keyed by asset id."""
 
     portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="proposals")
     created_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PENDING)
     trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.OWNER)
+    kind = models.CharField(max_length=10, choices=ProposalKind.choices, default=ProposalKind.REBALANCE)
     target_version = models.ForeignKey(
         TargetVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -182,6 +189,10 @@ class RebalanceProposal(models.Model):
     def is_pending(self) -> bool:
         return self.status == ProposalStatus.PENDING
 
+    @property
+    def is_harvest(self) -> bool:
+        return self.kind == ProposalKind.HARVEST
+
 
 class ProposedTrade(models.Model):
     """One order of a proposal; `lots` lists, for a sell, the lot pieces it takes (lot id, origin
@@ -209,3 +220,20 @@ class ProposedTrade(models.Model):
 
     def __str__(self) -> str:
         return f"{self.side} {self.quantity:f} of {self.asset_id} in {self.account_id}"
+
+
+class MarketCap(models.Model):
+    """An asset's USD market cap as the price source's markets data gave it, for the model indices (top N
+    by market cap, capped market-cap weight). Kept apart from PriceQuote: a cap is not a price."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()
+    market_cap = ExactDecimalField()
+    source = models.CharField(max_length=20, default="coingecko")
+
+    class Meta:
+        ordering = ["asset", "-at"]
+        constraints = [models.UniqueConstraint(fields=["asset", "at"], name="marketcap_asset_at_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} at {self.at:%Y-%m-%d}: {self.market_cap:f}"

@@ -24,6 +24,7 @@ from portfolios.services import TransactionData, transaction_record
 from rebalancing import engine
 from rebalancing.models import (
     Calendar,
+    ProposalKind,
     ProposalStatus,
     ProposedTrade,
     RebalanceProposal,
@@ -85,11 +86,12 @@ def _lot_json(sale: engine.LotSale, inp: EngineInput) -> dict[str, str | int | N
 def _store(
     *, portfolio: Portfolio, inp: EngineInput, result: engine.Proposal, trigger: str, cash_flow: Decimal
 ) -> RebalanceProposal:
-    """Supersede the pending proposal and store this one with its trades."""
-    # Locking the pending rows serialises two workers (or a worker and the owner) proposing at once.
+    """Supersede the pending rebalance proposal and store this one with its trades."""
+    # Locking the pending rows serialises two workers (or a worker and the owner) proposing at once. A
+    # pending harvest is the owner's own choice of lots, so a band check does not replace it.
     pending = list(
         RebalanceProposal.objects.select_for_update().filter(
-            portfolio=portfolio, status=ProposalStatus.PENDING
+            portfolio=portfolio, status=ProposalStatus.PENDING, kind=ProposalKind.REBALANCE
         )
     )
     now = timezone.now()
@@ -239,7 +241,10 @@ def proposal_check(
         return None
     fingerprint = _fingerprint(result)
     if RebalanceProposal.objects.filter(
-        portfolio=portfolio, status=ProposalStatus.PENDING, fingerprint=fingerprint
+        portfolio=portfolio,
+        status=ProposalStatus.PENDING,
+        kind=ProposalKind.REBALANCE,
+        fingerprint=fingerprint,
     ).exists():
         return None
     trigger = Trigger.CALENDAR if calendar else Trigger.THRESHOLD
@@ -327,7 +332,7 @@ def proposal_accept(
             quantity=done.quantity,
             unit_price=done.price,
             fee=done.fee,
-            notes=f"Rebalance proposal #{locked.pk}",
+            notes=f"{locked.get_kind_display()} proposal #{locked.pk}",
             lot_picks=_picks(trade, done.quantity) if sell else (),
         )
         try:

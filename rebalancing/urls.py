@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from rebalancing.views import impact, policy, proposals, targets
+from rebalancing.views import harvest, impact, policy, proposals, targets
 
 app_name = "rebalancing"
 base = "portfolios/<int:portfolio_id>/"
@@ -14,4 +14,5 @@ urlpatterns: list[URLPattern] = [
     path(f"{one}accept/", proposals.proposal_accept_view, name="proposal_accept"),
     path(f"{one}dismiss/", proposals.proposal_dismiss_view, name="proposal_dismiss"),
     path(f"{base}impact/", impact.impact, name="impact"),
+    path(f"{base}harvest/", harvest.harvest_create, name="harvest_create"),
 ]

@@ -30,6 +30,9 @@ class HarvestRow:
     asset: str
     lot_id: str
     origin_id: int
+    portfolio_id: int
+    account_id: int
+    asset_id: int
     quantity: Decimal
     basis: Decimal
     value: Decimal
@@ -126,6 +129,9 @@ def _harvest(owner: User, today: date) -> Harvest:
                     asset=lot.asset.symbol,
                     lot_id=lot.lot_id,
                     origin_id=lot.origin_id,
+                    portfolio_id=portfolio.pk,
+                    account_id=lot.account_id,
+                    asset_id=lot.asset_id,
                     quantity=lot.quantity,
                     basis=lot.basis,
                     value=value,
@@ -153,6 +159,14 @@ def _harvest(owner: User, today: date) -> Harvest:
             "portfolio's settings to model proposed law.)"
         )
     return out
+
+
+def harvest_saving(*, owner: User, today: date, short_loss: Decimal, long_loss: Decimal) -> Decimal:
+    """The estimated federal tax saved this year by realizing these losses (positive amounts) together,
+    as the harvesting page figures it."""
+    with localcontext(WIDE):
+        est = _estimate_now(owner, today.year)
+        return -rules.tax_change(est, short_term=-short_loss, long_term=-long_loss)
 
 
 @dataclass(frozen=True)

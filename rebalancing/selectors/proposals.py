@@ -98,6 +98,7 @@ def proposal_json(proposal: RebalanceProposal, trades: list[ProposedTrade] | Non
     return {
         "id": proposal.pk,
         "status": proposal.status,
+        "kind": proposal.kind,
         "created": proposal.created_at.isoformat(),
         "reasons": list(proposal.reasons),
         "trades": [

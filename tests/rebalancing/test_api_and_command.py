@@ -17,7 +17,18 @@ from tests.rebalancing.kit import build_drifted
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-KEYS = ["id", "status", "created", "reasons", "trades", "weights_before", "weights_after", "bands", "totals"]
+KEYS = [
+    "id",
+    "status",
+    "kind",
+    "created",
+    "reasons",
+    "trades",
+    "weights_before",
+    "weights_after",
+    "bands",
+    "totals",
+]
 TRADE_KEYS = ["account", "asset", "side", "quantity", "price", "value", "fee", "estimated_tax", "lots"]
 
 

@@ -188,6 +188,7 @@ def test_json_shape_has_exact_strings(drifted) -> None:  # type: ignore[no-untyp
     assert list(out) == [
         "id",
         "status",
+        "kind",
         "created",
         "reasons",
         "trades",
