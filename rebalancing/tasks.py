@@ -1,7 +1,8 @@
 """Celery tasks of the rebalancing app: thin, idempotent, take ids and call services.
 
 `check_portfolio` runs after every snapshot (connected in RebalancingConfig.ready); `calendar_checks` runs
-daily from beat and checks the portfolios whose policy's calendar day has come.
+daily from beat and checks the portfolios whose policy's calendar day has come; `refresh_market_caps` runs
+daily from beat after the price history.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from portfolios.models import Portfolio
+from rebalancing.market_caps import market_caps_refresh
 from rebalancing.models import Policy
 from rebalancing.services import calendar_due, proposal_check
 
@@ -52,6 +54,15 @@ def calendar_checks() -> dict[str, Any]:
             due.append(policy.portfolio_id)
             check_portfolio.delay(policy.portfolio_id, calendar=True)
     return {"checked": len(due)}
+
+
+@shared_task(name="rebalancing.tasks.refresh_market_caps", **RELIABLE)  # type: ignore[untyped-decorator]
+def refresh_market_caps() -> dict[str, Any]:
+    """Daily: the market caps of every coin held or in a target, for the model indices."""
+    result = market_caps_refresh()
+    if result.offline:
+        logger.warning("market caps not refreshed: %s", result.offline)
+    return {"stored": result.stored, "missing": result.missing, "offline": result.offline}
 
 
 def after_snapshot(portfolio_ids: list[int]) -> None:

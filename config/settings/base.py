@@ -205,6 +205,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(hour=3, minute=0),
         "options": {"expires": 6 * 3600},
     },
+    # Market caps for the rebalancing model indices (top N, capped market-cap weight).
+    "rebalancing-market-caps": {
+        "task": "rebalancing.tasks.refresh_market_caps",
+        "schedule": crontab(hour=0, minute=40),
+        "options": {"expires": 6 * 3600},
+    },
     # Rebalancing calendar checks (weekly/monthly/quarterly/yearly policies), each in its owner's time zone.
     "rebalancing-calendar-checks": {
         "task": "rebalancing.tasks.calendar_checks",

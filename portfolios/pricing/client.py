@@ -1,5 +1,5 @@
-"""HTTP clients for the public price APIs: CoinGecko (latest prices, last 365 days of history) and
-Coinbase Exchange (daily candles further back).
+"""HTTP clients for the public price APIs: CoinGecko (latest prices, market caps, last 365 days of
+history) and Coinbase Exchange (daily candles further back).
 
 Both share one request loop: a token-bucket rate limiter, retries with exponential backoff on 429, 5xx,
 timeouts and connection errors (Retry-After honoured), and an immediate PriceSourceRejected on any
@@ -236,8 +236,8 @@ def _batches(items: Sequence[str], size: int) -> Iterator[list[str]]:
 
 
 class CoinGeckoClient(_JsonPriceSource):
-    """CoinGecko v3 (demo/free plan): /simple/price for the latest prices, /market_chart/range for
-    up to 365 days of history."""
+    """CoinGecko v3 (demo/free plan): /simple/price for the latest prices, /coins/markets for market caps,
+    /market_chart/range for up to 365 days of history."""
 
     name = "CoinGecko"
     source = "coingecko"
@@ -295,6 +295,35 @@ class CoinGeckoClient(_JsonPriceSource):
                     continue
                 quotes[coin_id] = Quote(asset=coin_id, at=at, price=price, source=self.source)
         return quotes
+
+    def markets(self, ids: Sequence[str]) -> dict[str, Decimal]:
+        """The USD market cap of each id from /coins/markets. An id CoinGecko does not list, or lists with
+        a null, missing, non-numeric or non-positive cap, is left out (and the number logged)."""
+        unique = list(dict.fromkeys(i for i in ids if i))
+        caps: dict[str, Decimal] = {}
+        for batch in _batches(unique, self.BATCH):
+            data = self._get_json(
+                "/coins/markets",
+                {"vs_currency": "usd", "ids": ",".join(batch), "per_page": len(batch), "page": 1},
+            )
+            if not isinstance(data, list):
+                raise PriceSourceError(
+                    f"{self.name} /coins/markets: expected a list, got {type(data).__name__}"
+                )
+            wanted = set(batch)
+            for entry in data:
+                coin_id = entry.get("id") if isinstance(entry, dict) else None
+                if coin_id not in wanted:
+                    continue
+                cap = entry.get("market_cap")
+                if cap is None:
+                    logger.info("%s has no market cap for %r", self.name, coin_id)
+                    continue
+                if not isinstance(cap, Decimal) or not cap.is_finite() or cap <= 0:
+                    logger.warning("%s sent an unusable market cap for %r: %r", self.name, coin_id, cap)
+                    continue
+                caps[coin_id] = cap
+        return caps
 
     def history(self, id: str, start: datetime, end: datetime) -> list[Quote]:
         """One quote per UTC day between start and end: the day's last point, stored at 00:00 UTC."""

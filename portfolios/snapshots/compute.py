@@ -111,6 +111,7 @@ def portfolios_snapshot_compute(
                 income_rows=one.income_rows,
                 today=one.today,
                 entered=valued_by_owner,
+                band_floor=one.band_floor,
             )
         history = ValueHistory(
             one, total_value=totals["value"], cost_basis=totals["basis"], rebuild=rebuild_history

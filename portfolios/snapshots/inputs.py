@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Subquery
 
 from portfolios.models import Account, OwnerPrice, Portfolio, PortfolioSnapshot, ValuePoint
+from rebalancing.bands import policy_widths
 from rebalancing.models import Target, TargetWeight
 from taxes.models import IncomeRecord, LedgerStatus, TaxLot
 
@@ -56,11 +57,29 @@ class SnapshotInputs:
     accounts: list[tuple[int, str, str, str]] = field(default_factory=list)
     lots: list[OpenLot] = field(default_factory=list)
     assets: dict[int, tuple[int, str, str, str]] = field(default_factory=dict)
+    # (id, name, absolute, relative) as the policy's band mode uses them, and the hybrid floor.
     target: tuple[int, str, Decimal | None, Decimal | None] | None = None
+    band_floor: Decimal | None = None
     target_weights: dict[int, Decimal] = field(default_factory=dict)
     income_rows: list[tuple[str, date, Decimal]] = field(default_factory=list)
     # The last two stored points up to today, when they are that recent.
     recent_points: list[tuple[date, DayPoint]] = field(default_factory=list)
+
+
+def _set_target(
+    one: SnapshotInputs,
+    tid: int,
+    name: str,
+    band_abs: Decimal | None,
+    band_rel: Decimal | None,
+    mode: str | None,
+    floor: Decimal | None,
+) -> None:
+    # The proposals' band rule: without a policy row the default mode (both widths, the narrower) holds.
+    absolute, relative, one.band_floor = policy_widths(
+        mode or "both", absolute=band_abs, relative=band_rel, floor=floor
+    )
+    one.target = (tid, name, absolute, relative)
 
 
 def load_inputs(ids: list[int], *, as_of: datetime) -> list[SnapshotInputs]:
@@ -142,7 +161,20 @@ def load_inputs(ids: list[int], *, as_of: datetime) -> list[SnapshotInputs]:
             OpenLot(lot_id, account_id, asset_id, quantity, basis, acquired, received, long_term_from)
         )
         inputs[pid].assets[asset_id] = (asset_id, symbol, name, asset_class)
-    for pid, tid, name, band_abs, band_rel, asset_id, weight, symbol, asset_name, asset_class in (
+    for (
+        pid,
+        tid,
+        name,
+        band_abs,
+        band_rel,
+        mode,
+        floor,
+        asset_id,
+        weight,
+        symbol,
+        asset_name,
+        asset_class,
+    ) in (
         TargetWeight.objects.filter(target__portfolio_id__in=pids)
         .order_by()
         .values_list(
@@ -151,6 +183,8 @@ def load_inputs(ids: list[int], *, as_of: datetime) -> list[SnapshotInputs]:
             "target__name",
             "target__band_absolute",
             "target__band_relative",
+            "target__portfolio__rebalance_policy__band_mode",
+            "target__portfolio__rebalance_policy__band_floor",
             "asset_id",
             "weight",
             "asset__symbol",
@@ -159,15 +193,23 @@ def load_inputs(ids: list[int], *, as_of: datetime) -> list[SnapshotInputs]:
         )
     ):
         one = inputs[pid]
-        one.target = (tid, name, band_abs, band_rel)
+        _set_target(one, tid, name, band_abs, band_rel, mode, floor)
         one.target_weights[asset_id] = weight
         one.assets.setdefault(asset_id, (asset_id, symbol, asset_name, asset_class))
     without_weights = [pid for pid in pids if inputs[pid].target is None]
     if without_weights:  # a target with no weights yet still names its band policy
-        for pid, *target in Target.objects.filter(portfolio_id__in=without_weights).values_list(
-            "portfolio_id", "id", "name", "band_absolute", "band_relative"
+        for pid, tid, name, band_abs, band_rel, mode, floor in Target.objects.filter(
+            portfolio_id__in=without_weights
+        ).values_list(
+            "portfolio_id",
+            "id",
+            "name",
+            "band_absolute",
+            "band_relative",
+            "portfolio__rebalance_policy__band_mode",
+            "portfolio__rebalance_policy__band_floor",
         ):
-            inputs[pid].target = tuple(target)  # type: ignore[assignment]
+            _set_target(inputs[pid], tid, name, band_abs, band_rel, mode, floor)
     latest_day = max(one.today for one in inputs.values())
     for pid, kind, day, value in (
         IncomeRecord.objects.filter(portfolio_id__in=pids, date__lte=latest_day)

@@ -40,9 +40,11 @@ def summarise(
     income_rows: list[tuple[str, date, Decimal]],
     today: date,
     entered: set[int] | frozenset[int] = frozenset(),
+    band_floor: Decimal | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The snapshot's `data` body (without as_of, day_change and ledger) and its headline totals.
-    `entered`: the assets valued by a price the owner entered, which the body marks as such."""
+    `entered`: the assets valued by a price the owner entered, which the body marks as such.
+    `band_floor`: a hybrid band's floor (the target's widths are already those the policy's mode uses)."""
     account_names = {aid: name for aid, name, _, _ in accounts}
     qty: dict[int, Decimal] = defaultdict(Decimal)
     basis: dict[int, Decimal] = defaultdict(Decimal)
@@ -118,7 +120,7 @@ def summarise(
         t_weight = target_weights.get(aid)
         band = None
         if t_weight is not None and target is not None:
-            band = band_for(t_weight, absolute=band_abs, relative=band_rel)
+            band = band_for(t_weight, absolute=band_abs, relative=band_rel, floor=band_floor)
         order = (asset_value is None, -asset_value if asset_value is not None else ZERO, symbol)
         asset_rows.append(
             (
@@ -235,7 +237,12 @@ def summarise(
         },
         "target": None
         if target is None
-        else {"name": target[1], "band_absolute": as_text(band_abs), "band_relative": as_text(band_rel)},
+        else {
+            "name": target[1],
+            "band_absolute": as_text(band_abs),
+            "band_relative": as_text(band_rel),
+            "band_floor": as_text(band_floor),
+        },
     }
     totals = {
         "value": total_value,

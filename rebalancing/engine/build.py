@@ -79,11 +79,9 @@ def _check_policy(policy: Policy, accounts: Mapping[int, Account]) -> None:
 
 def _band(target: Decimal, policy: Policy, name: str) -> tuple[Decimal, Decimal]:
     try:
-        if policy.band_floor is not None:
-            relative = policy.band_relative * target if policy.band_relative is not None else ZERO
-            band = band_for(target, absolute=max(relative, policy.band_floor), relative=None)
-        else:
-            band = band_for(target, absolute=policy.band_absolute, relative=policy.band_relative)
+        band = band_for(
+            target, absolute=policy.band_absolute, relative=policy.band_relative, floor=policy.band_floor
+        )
     except BandError as exc:
         raise RebalanceError(str(exc), field=name) from exc
     return band if band is not None else (target, target)

@@ -18,7 +18,8 @@ from portfolios.models import Account, Asset, Portfolio, Transaction, User
 from portfolios.models.ledger import SECURITY_CLASSES, AssetClass
 from portfolios.selectors import snapshot_prices
 from rebalancing import engine
-from rebalancing.models import BandMode, Policy, Target, TargetVersion, TradeTo
+from rebalancing.bands import policy_widths
+from rebalancing.models import Policy, Target, TargetVersion, TradeTo
 from taxes.models import Disposal, TaxLot
 
 ZERO = Decimal(0)
@@ -59,14 +60,12 @@ def target_weights(target: Target) -> dict[int, Decimal]:
 
 
 def _bands(policy: Policy, target: Target) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
-    mode = policy.band_mode
-    if mode == BandMode.ABSOLUTE:
-        return target.band_absolute, None, None
-    if mode == BandMode.RELATIVE:
-        return None, target.band_relative, None
-    if mode == BandMode.HYBRID:
-        return None, target.band_relative, policy.band_floor
-    return target.band_absolute, target.band_relative, None
+    return policy_widths(
+        policy.band_mode,
+        absolute=target.band_absolute,
+        relative=target.band_relative,
+        floor=policy.band_floor,
+    )
 
 
 def _costs(raw: object) -> engine.Costs:

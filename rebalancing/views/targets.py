@@ -14,6 +14,8 @@ from portfolios.models import Asset, Portfolio
 from portfolios.selectors import snapshot_latest
 from rebalancing import charts, selectors
 from rebalancing.forms import ModelForm, TargetForm
+from rebalancing.market_caps import market_caps_for
+from rebalancing.models import TargetModel
 from rebalancing.selectors.proposals import AllocationRow
 from rebalancing.target_services import model_weights, target_set, visible_assets, weights_errors
 from rebalancing.views.common import _get_portfolio_for_user
@@ -70,15 +72,25 @@ def target_edit(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     if action == "model" and model_form.is_valid():
         chosen = [a.pk for a in assets]
         cap = model_form.cleaned_data.get("cap")
+        model, top = model_form.cleaned_data["model"], model_form.cleaned_data.get("top")
+        needs_caps = model == TargetModel.MARKET_CAP or (model == TargetModel.EQUAL and top)
+        caps, notes = market_caps_for(chosen) if needs_caps else ({}, [])
         try:
+            if model == TargetModel.MARKET_CAP and set(chosen) - set(caps):
+                # The notes name the assets without a cap, in words the owner can act on.
+                raise ValidationError(notes)
             weights = model_weights(
-                model=model_form.cleaned_data["model"],
+                model=model,
                 asset_ids=chosen,
-                top=model_form.cleaned_data.get("top"),
+                market_caps=caps,
+                top=top,
                 cap=None if cap is None else cap / HUNDRED,
             )
         except ValidationError as exc:
-            problems = exc.messages
+            problems = list(dict.fromkeys([*notes, *exc.messages]))
+        else:
+            for note in notes:
+                messages.warning(request, note)
         form = TargetForm(
             assets=assets, weights=weights, initial={"name": request.POST.get("name") or "Target allocation"}
         )

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rebalancing.bands import BandError, band_for, band_width, outside_band
+from rebalancing.bands import BandError, band_for, band_width, outside_band, policy_widths
 
 D = Decimal
 
@@ -99,3 +99,42 @@ def test_band_invariants(target: Decimal, absolute: Decimal | None, relative: De
     if relative is not None:
         assert width <= relative * target
     assert width in {w for w in (absolute, None if relative is None else relative * target) if w is not None}
+
+
+@pytest.mark.parametrize(
+    ("target", "relative", "floor", "expected"),
+    [
+        # Large target: the relative band (0.25 x 0.40 = 0.10) is wider than the floor.
+        ("0.40", "0.25", "0.02", ("0.30", "0.50")),
+        # Small target: 0.25 x 0.04 = 0.01 would be too thin, the 2-point floor holds.
+        ("0.04", "0.25", "0.02", ("0.02", "0.06")),
+        # No relative band: the floor alone; never below zero.
+        ("0.01", None, "0.02", ("0", "0.03")),
+    ],
+)
+def test_hybrid_band_is_the_wider_of_relative_and_floor(
+    target: str, relative: str | None, floor: str, expected: tuple[str, str]
+) -> None:
+    band = band_for(D(target), absolute=None, relative=D(relative) if relative else None, floor=D(floor))
+    assert band == (D(expected[0]), D(expected[1]))
+
+
+def test_a_floor_with_an_absolute_band_is_refused() -> None:
+    with pytest.raises(BandError, match="cannot also have an absolute band"):
+        band_width(D("0.4"), absolute=D("0.05"), relative=D("0.25"), floor=D("0.02"))
+    with pytest.raises(BandError):
+        band_width(D("0.4"), absolute=None, relative=D("0.25"), floor=D("-0.02"))
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("absolute", ("0.05", None, None)),
+        ("relative", (None, "0.25", None)),
+        ("hybrid", (None, "0.25", "0.02")),
+        ("both", ("0.05", "0.25", None)),
+    ],
+)
+def test_policy_widths_by_mode(mode: str, expected: tuple[str | None, ...]) -> None:
+    widths = policy_widths(mode, absolute=D("0.05"), relative=D("0.25"), floor=D("0.02"))
+    assert widths == tuple(D(w) if w else None for w in expected)

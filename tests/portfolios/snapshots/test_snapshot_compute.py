@@ -59,7 +59,12 @@ def test_headline_numbers(hand_worked) -> None:  # type: ignore[no-untyped-def]
         "offline": False,
         "notice": "",
     }
-    assert data["target"] == {"name": "Crypto index", "band_absolute": "0.05", "band_relative": "0.25"}
+    assert data["target"] == {
+        "name": "Crypto index",
+        "band_absolute": "0.05",
+        "band_relative": "0.25",
+        "band_floor": None,
+    }
     assert data["ledger"]["error"] == ""
     assert data["ledger"]["computed_at"] is not None
 
