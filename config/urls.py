@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from portfolios.views import auth as views_auth
+from portfolios.views import backup as views_backup
 from portfolios.views import site as views_site
 
 urlpatterns = [
@@ -15,6 +16,8 @@ urlpatterns = [
     path("accounts/logout/", views_auth.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", views_auth.signup, name="signup"),
     path("accounts/settings/", views_auth.account_settings, name="account_settings"),
+    path("accounts/export/", views_backup.account_export_download, name="account_export"),
+    path("accounts/restore/", views_backup.account_restore_upload, name="account_restore"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("taxes.urls")),
     path("", include("rebalancing.urls")),

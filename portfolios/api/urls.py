@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from portfolios.api import views
+from portfolios.api import backup, views
 from portfolios.api.root import ApiRoot
 
 root = SimpleRouter()
@@ -18,6 +18,8 @@ urlpatterns = [
     path("", ApiRoot.as_view(), name="root"),
     path("", include(root.urls)),
     path("portfolios/<int:portfolio_id>/", include(scoped.urls)),
+    path("export/", backup.AccountExportView.as_view(), name="account-export"),
+    path("restore/", backup.AccountRestoreView.as_view(), name="account-restore"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

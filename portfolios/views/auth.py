@@ -24,8 +24,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from portfolios.account_services import user_timezone_update
+from portfolios.backup import account_is_empty
 from portfolios.demo import DEMO_PASSWORD, DEMO_USERNAME
 from portfolios.models import User
+from portfolios.views.backup import RestoreForm
 
 
 def demo_credentials() -> tuple[str, str] | None:
@@ -122,4 +124,5 @@ def account_settings(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, "Settings saved." + note)
             return redirect("account_settings")
-    return render(request, "registration/settings.html", {"form": form})
+    restore = RestoreForm() if account_is_empty(user=user) else None
+    return render(request, "registration/settings.html", {"form": form, "restore_form": restore})
