@@ -154,7 +154,8 @@ def generate_ledger(rng: random.Random, n: int, start: date, days: int, prices: 
             if qty > 0:
                 held[(0, symbol)] = owned - qty
                 held[(1, symbol)] = held.get((1, symbol), Decimal(0)) + qty
-                rows.append((0, "transfer", ts, symbol, qty, None, Decimal(0), 1))
+                # Into the Roth: a sale at that day's fair value, so the transfer carries the price.
+                rows.append((0, "transfer", ts, symbol, qty, price, Decimal(0), 1))
                 continue
         if owned > 0 and roll < 0.40:
             qty = (owned * Decimal("0.004")).quantize(quantum, rounding=ROUND_DOWN)
