@@ -101,10 +101,12 @@ def allocation_figure(assets: Sequence[Mapping[str, Any]]) -> Figure:
                     "y": top,
                     "xref": "x",
                     "yref": "y",
-                    "text": f"<b>{pp(a.get('drift'))}</b>",
+                    # Bold by font weight, not <b>: plotly.js draws that tag with a style attribute, which
+                    # the Content-Security-Policy refuses.
+                    "text": pp(a.get("drift")),
                     "showarrow": False,
                     "yshift": 12,
-                    "font": {"color": OUTSIDE_COLOUR, "size": 12},
+                    "font": {"color": OUTSIDE_COLOUR, "size": 12, "weight": "bold"},
                 }
             )
     hover_current = [

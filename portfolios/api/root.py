@@ -60,7 +60,7 @@ def api_endpoints() -> dict[str, str]:
 
 class ApiRoot(APIView):
     """Lotwise's JSON API. Replace {portfolio_id} with an id from `portfolios` (and {year} with a tax
-    year); `schema` is the OpenAPI description, `docs` and `redoc` show it as pages."""
+    year); `schema` is the OpenAPI description, `docs` shows it as a page."""
 
     @extend_schema(exclude=True)  # an index of the schema, not one of its endpoints
     def get(self, request: Request, format: str | None = None) -> Response:

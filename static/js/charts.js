@@ -11,6 +11,7 @@
   var config = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
   var self = document.currentScript;
   var bundle = self ? self.getAttribute("data-plotly") : null;
+  var styles = self ? self.getAttribute("data-plotly-css") : null;
 
   function draw(el) {
     var source = document.getElementById(el.getAttribute("data-chart"));
@@ -59,7 +60,20 @@
     finished();
   }
 
+  function linkStyles() {
+    // plotly.js would put its rules in a <style> element of its own, which the Content-Security-Policy
+    // refuses; finding an element with this id and class, it leaves the styling to that stylesheet.
+    if (!styles || document.getElementById("plotly.js-style-global")) { return; }
+    var link = document.createElement("link");
+    link.rel = "stylesheet";
+    link.href = styles;
+    link.id = "plotly.js-style-global";
+    link.className = "no-inline-styles";
+    document.head.appendChild(link);
+  }
+
   function start() {
+    linkStyles();
     if (window.Plotly || !bundle) { drawAll(); return; }
     var script = document.createElement("script");
     script.src = bundle;

@@ -85,6 +85,8 @@ def test_log_in_dashboard_add_import_log_out(page: Any, live_server: Any, artifa
 
     # Add a sale: choose the type (the page reloads with that type's form), then fill it in.
     page.get_by_role("link", name="Add a transaction").first.click()
+    # The type select submits itself through static/js/tx-form.js, a deferred script: wait until it ran.
+    page.wait_for_load_state()
     page.select_option("select[name=type]", "sell")
     page.wait_for_url(re.compile(r"type=sell"))
     assert page.locator("input[name=counter_quantity]").count() == 0  # only a sale's fields

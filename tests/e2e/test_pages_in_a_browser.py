@@ -99,7 +99,7 @@ def test_pages_fit_a_phone_and_wide_tables_scroll_in_their_box(phone: Any, artif
         phone.wait_for_load_state("load")
         if name == "dashboard":
             # Measured once every chart is drawn: a chart wider than the phone would count too.
-            phone.wait_for_function("document.documentElement.hasAttribute('data-charts-drawn')")
+            phone.wait_for_selector("html[data-charts-drawn]", state="attached")
         seen = phone.evaluate(MEASURE)
         phone.screenshot(path=str(artifacts / f"phone-{name}.png"), full_page=True)
         assert seen["viewport"] == PHONE["width"]
@@ -126,7 +126,7 @@ def test_dashboard_loads_the_partial_bundle_and_draws_one_month_of_income(page: 
     page.click("button[type=submit]")
     page.wait_for_load_state()
     page.goto(f"/portfolios/{portfolio.pk}/")
-    page.wait_for_function("document.documentElement.hasAttribute('data-charts-drawn')")
+    page.wait_for_selector("html[data-charts-drawn]", state="attached")
     assert not failed, failed
     assert any("/static/vendor/plotly-basic.min.js" in url for url in scripts), scripts
     assert not any(url.endswith("/plotly.min.js") for url in scripts)
