@@ -9,6 +9,7 @@ from decimal import Decimal, localcontext
 
 from rebalancing.bands import BandError, band_for
 
+from .floats import solver_float
 from .model import (
     BPS,
     MONEY,
@@ -287,7 +288,7 @@ def build_problem(request: RebalanceRequest) -> Problem:
         realized_short=realized.short_term,
         realized_long=realized.long_term,
         tolerance=tolerance,
-        time_limit=float(request.time_limit),
+        time_limit=solver_float(request.time_limit),
     )
     problem.reserve = min(policy.cash_reserve, max(ZERO, problem.tradable_cash()))
     cash_now = sum((a.cash for a in account_list if a.tradable), ZERO)

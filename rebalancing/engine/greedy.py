@@ -12,6 +12,7 @@ from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localcontext
 
 from .evaluate import Candidate, Pair, Plan, cash_after, evaluate, fit_cash, trade_money
+from .floats import solver_float
 from .model import MONEY, WIDE, Holding, LotView, Problem, Stage, to_steps
 from .objective import EPS_TURNOVER, P_WASH, band_margin, idle_cost
 from .program import INF, Program, allocation_rows, decimal_of
@@ -23,7 +24,7 @@ def plan_amounts(problem: Problem, stage: Stage) -> tuple[dict[int, Decimal], di
     scale = problem.scale()
     program = Program()
     tradable = [k for k, acc in problem.accounts.items() if acc.tradable]
-    rate = max((float(problem.cost_rate(k)) for k in tradable), default=0.0)
+    rate = max((solver_float(problem.cost_rate(k)) for k in tradable), default=0.0)
     may_sell = stage is not Stage.BUY_ONLY and not problem.policy.buy_only
     buy_vars: dict[int, int] = {}
     sell_vars: dict[int, int] = {}
@@ -37,11 +38,11 @@ def plan_amounts(problem: Problem, stage: Stage) -> tuple[dict[int, Decimal], di
                     sellable += holding.open_quantity
             wash = P_WASH if asset in problem.buy_blocked else 0.0
             buy = buy_vars[asset] = program.var(rate + EPS_TURNOVER + wash, 0.0, INF if can_buy else 0.0)
-            upper = float(sellable * problem.prices[asset] / scale)
+            upper = solver_float(sellable * problem.prices[asset] / scale)
             sell = sell_vars[asset] = program.var(rate + EPS_TURNOVER, 0.0, upper)
             delta[asset] = {buy: 1.0, sell: -1.0}
-        investable = float(problem.investable() / scale)
-    most = float(problem.raise_cap() / scale) if stage is Stage.SELL_ONLY else INF
+        investable = solver_float(problem.investable() / scale)
+    most = solver_float(problem.raise_cap() / scale) if stage is Stage.SELL_ONLY else INF
     left = program.var(idle_cost(problem), 0.0, most)
     cash_row = {sell_vars[a]: 1.0 - rate for a in problem.asset_ids}
     cash_row.update({buy_vars[a]: -(1.0 + rate) for a in problem.asset_ids})

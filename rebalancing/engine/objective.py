@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import localcontext
 
+from .floats import solver_float
 from .model import MONEY, WIDE, Bucket, Problem
 from .types import ZERO
 
@@ -43,11 +44,11 @@ def band_margin(problem: Problem) -> float:
         )
         orders = 2 * len(problem.accounts) * len(problem.asset_ids) + 1
         margin = (rounding * (len(problem.accounts) + 1) + MONEY * orders) / problem.scale()
-    return float(margin) + 1e-9
+    return solver_float(margin) + 1e-9
 
 
 def program_band(bucket: Bucket, margin: float) -> tuple[float, float]:
-    low, high = float(bucket.low), float(bucket.high)
+    low, high = solver_float(bucket.low), solver_float(bucket.high)
     shrink = min(margin, (high - low) / 4)
     return (low + shrink if low > 0 else 0.0), high - shrink
 

@@ -24,6 +24,7 @@ from datetime import date
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localcontext
 
 from .evaluate import Candidate, Pair, Plan, evaluate, fit_cash
+from .floats import solver_float
 from .model import MONEY, WIDE, Holding, LotView, Problem, Stage, to_steps
 from .objective import EPS_SAVING, EPS_TAXABLE, EPS_TURNOVER, P_WASH, band_margin, idle_cost
 from .program import INF, Program, allocation_rows, decimal_of
@@ -108,11 +109,11 @@ def _netting(
 ) -> list[tuple[int, int, int]]:
     """Tax = rs x A + rl x B - rs x C after netting, and T >= max(0, tax - tax already due)."""
     rates = problem.policy.tax_rates
-    rs, rl = float(rates.short), float(rates.long)
+    rs, rl = solver_float(rates.short), solver_float(rates.long)
     ytd_s, ytd_l = problem.realized_short, problem.realized_long
-    base = float(year_tax(ytd_s, ytd_l, rates) / scale)
-    big = float((abs(ytd_s) + abs(ytd_l) + sum((abs(s.gain) for s in taxed), ZERO)) / scale) + 1.0
-    limit = float(rates.loss_offset_limit / scale)
+    base = solver_float(year_tax(ytd_s, ytd_l, rates) / scale)
+    big = solver_float((abs(ytd_s) + abs(ytd_l) + sum((abs(s.gain) for s in taxed), ZERO)) / scale) + 1.0
+    limit = solver_float(rates.loss_offset_limit / scale)
     sp, sn, lp, ln, x, y = (program.var() for _ in range(6))
     # The tax itself, with a weight too small to pay for any extra trade, prefers the lots that save
     # the most tax among plans that cost the same (the clipped tax below counts no saving).
@@ -122,10 +123,10 @@ def _netting(
     short = {sp: 1.0, sn: -1.0}
     long = {lp: 1.0, ln: -1.0}
     for seg in taxed:
-        gain = float(seg.gain / (seg.quantity * problem.prices[seg.pair[1]])) * seg.per_var
+        gain = solver_float(seg.gain / (seg.quantity * problem.prices[seg.pair[1]])) * seg.per_var
         (short if seg.term is Term.SHORT else long)[seg.var] = -gain
-    program.row(short, float(ytd_s / scale), float(ytd_s / scale))
-    program.row(long, float(ytd_l / scale), float(ytd_l / scale))
+    program.row(short, solver_float(ytd_s / scale), solver_float(ytd_s / scale))
+    program.row(long, solver_float(ytd_l / scale), solver_float(ytd_l / scale))
     program.row({sp: 1.0, z_s: -big}, upper=0.0)
     program.row({sn: 1.0, z_s: big}, upper=big)
     program.row({lp: 1.0, z_l: -big}, upper=0.0)
@@ -159,7 +160,7 @@ def _buy_room(problem: Problem, scale: Decimal) -> dict[int, float]:
                 for bucket in problem.buckets
                 if (share := bucket.exposure.get(asset, ZERO)) > 0
             ]
-            room[asset] = float(max(ZERO, min(limits, default=most)) / scale) * 1.001 + 1e-9
+            room[asset] = solver_float(max(ZERO, min(limits, default=most)) / scale) * 1.001 + 1e-9
     return room
 
 
@@ -167,7 +168,7 @@ def optimiser_candidate(problem: Problem, stage: Stage) -> Candidate | None:
     scale = problem.scale()
     program = Program()
     policy = problem.policy
-    minimum = float(policy.min_trade / scale)
+    minimum = solver_float(policy.min_trade / scale)
     tradable = [k for k, acc in problem.accounts.items() if acc.tradable]
     segs = segments(problem, stage)
     sells: dict[Pair, _Side] = {}
@@ -176,7 +177,9 @@ def optimiser_candidate(problem: Problem, stage: Stage) -> Candidate | None:
     loss_vars: dict[int, list[tuple[int, float]]] = {}
 
     def cost_terms(account: int) -> tuple[float, float]:
-        return float(problem.cost_rate(account)), float(problem.costs[account].fee_fixed / scale)
+        return solver_float(problem.cost_rate(account)), solver_float(
+            problem.costs[account].fee_fixed / scale
+        )
 
     with localcontext(WIDE):
         for seg in segs:
@@ -187,10 +190,10 @@ def optimiser_candidate(problem: Problem, stage: Stage) -> Candidate | None:
             extra = EPS_TAXABLE if seg.taxable else 0.0
             unit_cost = rate + EPS_TURNOVER + extra
             if step >= 1:
-                seg.integer, seg.per_var = True, float(step * price / scale)
-                upper = float((seg.quantity / step).to_integral_value(rounding=ROUND_FLOOR))
+                seg.integer, seg.per_var = True, solver_float(step * price / scale)
+                upper = solver_float((seg.quantity / step).to_integral_value(rounding=ROUND_FLOOR))
             else:
-                upper = float(seg.quantity * price / scale)
+                upper = solver_float(seg.quantity * price / scale)
             seg.upper = upper
             seg.var = program.var(unit_cost * seg.per_var, 0.0, upper, integer=seg.integer)
             side = sells.setdefault(seg.pair, _Side(seg.pair))
@@ -203,7 +206,7 @@ def optimiser_candidate(problem: Problem, stage: Stage) -> Candidate | None:
         if stage is not Stage.SELL_ONLY:
             for account in tradable:
                 sellable = sum((s.cap for p, s in sells.items() if p[0] == account), 0.0)
-                cap = max(0.0, float(problem.cash[account] / scale)) + sellable
+                cap = max(0.0, solver_float(problem.cash[account] / scale)) + sellable
                 if cap <= 0:
                     continue
                 rate, _ = cost_terms(account)
@@ -215,8 +218,8 @@ def optimiser_candidate(problem: Problem, stage: Stage) -> Candidate | None:
                     unit_cost = rate + EPS_TURNOVER + wash
                     side = buys[(account, asset)] = _Side((account, asset), cap=min(cap, room[asset]))
                     if step >= 1:
-                        per_var = float(step * problem.prices[asset] / scale)
-                        upper = float(int(side.cap / per_var) + 1)
+                        per_var = solver_float(step * problem.prices[asset] / scale)
+                        upper = solver_float(int(side.cap / per_var) + 1)
                         var = program.var(unit_cost * per_var, 0.0, upper, integer=True)
                     else:
                         per_var = 1.0
@@ -235,7 +238,7 @@ def optimiser_candidate(problem: Problem, stage: Stage) -> Candidate | None:
         coefs = {var: per for var, per in side.vars}
         program.row({**coefs, side.switch: -side.cap * 1.01}, upper=0.0)
         if minimum > 0:
-            step_value = float(problem.assets[pair[1]].quantity_step * problem.prices[pair[1]] / scale)
+            step_value = solver_float(problem.assets[pair[1]].quantity_step * problem.prices[pair[1]] / scale)
             program.row({**coefs, side.switch: -(minimum * (1 + 1e-9) + step_value)}, lower=0.0)
 
     def one_way(bought: list[tuple[int, float]], sold: list[tuple[int, float]], buy_cap: float) -> None:
@@ -272,15 +275,15 @@ def optimiser_candidate(problem: Problem, stage: Stage) -> Candidate | None:
                 row.update({var: -per * (1 + rate) for var, per in side.vars})
                 if side.switch >= 0:
                     row[side.switch] = -fixed
-        cash = float(problem.cash[account] / scale)
+        cash = solver_float(problem.cash[account] / scale)
         cash_total += cash
         if row:
             # Raising a withdrawal sells what it needs and no more: the rest waits for a full rebalance.
-            most = float(problem.raise_slack() / scale) - cash if stage is Stage.SELL_ONLY else INF
+            most = solver_float(problem.raise_slack() / scale) - cash if stage is Stage.SELL_ONLY else INF
             program.row(row, lower=-cash, upper=most)
             total_row.update(row)
     # Cash above the reserve after trading: buys never spend the reserve.
-    reserve = float(problem.reserve / scale)
+    reserve = solver_float(problem.reserve / scale)
     idle = program.var(idle_cost(problem), 0.0 if buys else -INF, INF)
     level = cash_total - reserve
     program.row({**{v: -c for v, c in total_row.items()}, idle: 1.0}, level, level)
@@ -304,7 +307,7 @@ def optimiser_candidate(problem: Problem, stage: Stage) -> Candidate | None:
                 fixed[side.switch] = 1.0 if traded > max(minimum / 2, 1e-12) else 0.0
             for var, _ in side.vars:
                 if program.integer[var]:
-                    fixed[var] = float(round(x[var]))
+                    fixed[var] = solver_float(round(x[var]))
         for buying, bought_vars, sold_vars in directions:
             bought = sum(per * x[v] for v, per in bought_vars)
             sold = sum(per * x[v] for v, per in sold_vars)

@@ -16,6 +16,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 
+from .floats import solver_float
 from .model import Problem
 from .objective import EPS_DEVIATION, P_BAND, P_TARGET, program_band
 from .types import ZERO
@@ -113,8 +114,11 @@ class Program:
             within = max(gap * abs(bound), absolute_gap)
             at_once = values.copy()
             at_once[list(fixed)] = list(fixed.values())
-            if self._feasible(at_once, lower, upper) and float(np.dot(self.cost, at_once)) - bound <= within:
-                return Solution([float(v) for v in at_once], "optimal (rounded relaxation)")
+            if (
+                self._feasible(at_once, lower, upper)
+                and solver_float(np.dot(self.cost, at_once)) - bound <= within
+            ):
+                return Solution([solver_float(v) for v in at_once], "optimal (rounded relaxation)")
             lo, hi = lower.copy(), upper.copy()
             for var, value in fixed.items():
                 lo[var] = hi[var] = value
@@ -165,7 +169,7 @@ class Program:
         status = _STATUS.get(int(result.status), f"status {result.status}")
         if result.x is None:
             return _Run(None, INF, status)
-        return _Run([float(v) for v in result.x], float(result.fun), status)
+        return _Run([solver_float(v) for v in result.x], solver_float(result.fun), status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,20 +200,20 @@ def allocation_rows(
     not otherwise reach: pointless round trips would pay for a band. So the lower rows measure against the
     total before fees. That only asks for more (after fees the weight is higher), so it never lets a
     weight below its band; the upper rows, where fees only make things harder, use the total after fees."""
-    scale = float(problem.scale())
+    scale = solver_float(problem.scale())
     change: dict[int, int] = {}
     for asset in problem.asset_ids:
         dv = change[asset] = program.var(0.0, -INF, INF)
         coefs = {var: -coef for var, coef in delta.get(asset, {}).items()}
         coefs[dv] = 1.0
         program.row(coefs, 0.0, 0.0)
-    before = {a: float(problem.values[a]) / scale for a in problem.asset_ids}
+    before = {a: solver_float(problem.values[a]) / scale for a in problem.asset_ids}
     deviation_cost = P_TARGET if problem.to_target else EPS_DEVIATION
     for bucket in problem.buckets:
         low, high = program_band(bucket, margin)
-        target = float(bucket.target)
+        target = solver_float(bucket.target)
         for edge, sign in ((low, 1.0), (high, -1.0), (target, 0.0)):
-            shares = {a: float(bucket.exposure.get(a, ZERO)) - edge for a in problem.asset_ids}
+            shares = {a: solver_float(bucket.exposure.get(a, ZERO)) - edge for a in problem.asset_ids}
             coefs = {change[a]: share for a, share in shares.items()}
             coefs[idle] = -edge
             held = sum(share * before[a] for a, share in shares.items())
