@@ -94,30 +94,34 @@ def dispose(
     proceeds_left = proceeds
     event_id = event.id
     asset_id = asset.id
+    account_id = account.id
+    # Matching starts only after the loop, so every loss of this event shares one order key and one set of
+    # record marks.
+    order_key = (event.timestamp, event_id)
+    marks = (disposals_before, len(state.income), len(state.transfers), len(state.wash_sales))
     for i, (lot, piece_quantity, basis, loss_basis, _wash_adjustment, _whole) in enumerate(pieces):
         if i == last:
             piece_proceeds = proceeds_left
         else:
             piece_proceeds = (proceeds * piece_quantity / quantity).quantize(MONEY)
             proceeds_left -= piece_proceeds
+        long_term_from = lot.long_term_from
+        acquired = lot.acquired
         if loss_basis is None or piece_proceeds > basis:
             reported_basis = basis
         elif piece_proceeds < loss_basis:
             reported_basis = loss_basis  # dual basis: a loss is measured from the fair value at the gift
-        else:
-            reported_basis = piece_proceeds  # between the two bases: neither gain nor loss
-        gain = piece_proceeds - reported_basis
-        long_term_from = lot.long_term_from
-        acquired = lot.acquired
-        if loss_basis is not None and piece_proceeds < loss_basis and not piece_proceeds > basis:
             # The donor's holding period comes with the donor's basis only (§1223(2)); a loss measured
             # from the fair value at the gift is held from the day of the gift.
             acquired = lot.received
             long_term_from = state.long_term_from(acquired)
+        else:
+            reported_basis = piece_proceeds  # between the two bases: neither gain nor loss
+        gain = piece_proceeds - reported_basis
         disposal = Disposal(
             event_id,
             kind,
-            account.id,
+            account_id,
             asset_id,
             lot.lot_id,
             lot.origin,
@@ -139,7 +143,7 @@ def dispose(
             losses.append(
                 Loss(
                     event_id,
-                    (event.timestamp, event_id),
+                    order_key,
                     day,
                     asset_id,
                     lot.lot_id,
@@ -149,7 +153,7 @@ def dispose(
                     piece_quantity,
                     -gain,
                     disposal,
-                    (disposals_before, len(state.income), len(state.transfers), len(state.wash_sales)),
+                    marks,
                     lot.acquisition_order,
                 )
             )

@@ -35,20 +35,31 @@ def after_loss(state: EngineState, day: date, asset: int, losses: list[Loss]) ->
                 break
             candidates.popleft()
         stale = 0
+        count = len(losses)
+        # Losses are matched in order, so the fully matched ones form a growing prefix: skip it.
+        first = 0
         for lot in candidates:
             if not (lot.in_book and lot.can_replace) or lot.received < cutoff:
                 stale += 1
                 continue
-            for loss in losses:
+            acquisition_order = lot.acquisition_order
+            for at in range(first, count):
+                loss = losses[at]
                 unmatched = loss.unmatched_quantity
-                if not unmatched or loss.acquisition_order == lot.acquisition_order:
+                if not unmatched:
+                    if at == first:
+                        first += 1
+                    continue
+                if loss.acquisition_order == acquisition_order:
                     continue  # the rest of the very purchase sold is not its own replacement
                 match(state, loss, lot, unmatched if unmatched < lot.quantity else lot.quantity)
                 if not loss.unmatched_quantity:
                     fully_matched += 1
+                    if at == first:
+                        first += 1
                 if not lot.can_replace:
                     break
-            if fully_matched == len(losses):
+            if fully_matched == count:
                 break
         if stale > _STALE_BEFORE_REBUILD and 2 * stale > len(candidates):
             state.replacements[asset] = deque(
@@ -119,8 +130,11 @@ def match(state: EngineState, loss: Loss, lot: OpenLot, quantity: Decimal) -> No
         # replace no other loss.
         basis_out, loss_basis_out, wash_adjustment_out = split_off(lot, quantity)
         state.lots_created += 1
+        piece_index = loss.piece_index
         piece = OpenLot(
-            f"{lot.lot_id}/w{loss.event_id}" + (f".{loss.piece_index}" if loss.piece_index else ""),
+            f"{lot.lot_id}/w{loss.event_id}.{piece_index}"
+            if piece_index
+            else f"{lot.lot_id}/w{loss.event_id}",
             lot.origin,
             lot.account,
             lot.asset,
@@ -151,9 +165,12 @@ def match(state: EngineState, loss: Loss, lot: OpenLot, quantity: Decimal) -> No
         piece.wash_adjustment += disallowed
         # Tack on the days the sold shares were held, less the days both were held at once (a replacement
         # bought before the sale): counting those twice could make a lot long-term too early.
-        held = loss.sale_date - loss.acquired
-        overlap = loss.sale_date - max(piece.acquired, loss.acquired)
-        acquired = piece.acquired - (held - overlap if overlap > _NO_DAYS else held)
+        sale_date = loss.sale_date
+        loss_acquired = loss.acquired
+        piece_acquired = piece.acquired
+        held = sale_date - loss_acquired
+        overlap = sale_date - (piece_acquired if piece_acquired > loss_acquired else loss_acquired)
+        acquired = piece_acquired - (held - overlap if overlap > _NO_DAYS else held)
         piece.acquired = acquired
         piece.long_term_from = None if loss.always_long_term else state.long_term_from(acquired)
         piece.hifo_key = None
