@@ -37,26 +37,26 @@ def after_loss(state: EngineState, day: date, asset: int, losses: list[Loss]) ->
         stale = 0
         count = len(losses)
         # Losses are matched in order, so the fully matched ones form a growing prefix: skip it.
-        first = 0
+        start = 0
         for lot in candidates:
             if not (lot.in_book and lot.can_replace) or lot.received < cutoff:
                 stale += 1
                 continue
             acquisition_order = lot.acquisition_order
-            for at in range(first, count):
+            for at in range(start, count):
                 loss = losses[at]
                 unmatched = loss.unmatched_quantity
                 if not unmatched:
-                    if at == first:
-                        first += 1
+                    if at == start:
+                        start += 1
                     continue
                 if loss.acquisition_order == acquisition_order:
                     continue  # the rest of the very purchase sold is not its own replacement
                 match(state, loss, lot, unmatched if unmatched < lot.quantity else lot.quantity)
                 if not loss.unmatched_quantity:
                     fully_matched += 1
-                    if at == first:
-                        first += 1
+                    if at == start:
+                        start += 1
                 if not lot.can_replace:
                     break
             if fully_matched == count:
