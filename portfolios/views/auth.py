@@ -2,7 +2,8 @@
 user's own settings (time zone, email).
 
 Logout is Django's view saying so on the login page; password change and reset are Django's own views
-(config/urls.py includes them).
+(config/urls.py includes them). A user with two-factor sign-in enters a code after the password
+(portfolios/views/security.py).
 """
 
 from __future__ import annotations
@@ -17,16 +18,21 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.forms import UserCreationForm, UsernameField
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm, UsernameField
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 
+from portfolios import two_factor
 from portfolios.account_services import user_timezone_update
 from portfolios.backup import account_is_empty
 from portfolios.demo import DEMO_PASSWORD, DEMO_USERNAME
 from portfolios.models import User
+from portfolios.views import security
 from portfolios.views.backup import RestoreForm
 
 
@@ -49,12 +55,23 @@ def demo_credentials() -> tuple[str, str] | None:
 class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        user = form.get_user()
+        if not two_factor.is_enabled(user):
+            return super().form_valid(form)
+        # The password was right; the code step logs the user in (portfolios/views/security.py).
+        security.begin_pending(self.request, user)
+        next_url = self.get_redirect_url()
+        query = "?" + urlencode({"next": next_url}) if next_url else ""
+        return redirect(reverse("two_factor_verify") + query)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         ctx["demo"] = demo_credentials()
         return ctx
 
 
+@method_decorator(two_factor.two_factor_exempt, name="dispatch")
 class LogoutView(auth_views.LogoutView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         was_in = request.user.is_authenticated
@@ -125,4 +142,8 @@ def account_settings(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Settings saved." + note)
             return redirect("account_settings")
     restore = RestoreForm() if account_is_empty(user=user) else None
-    return render(request, "registration/settings.html", {"form": form, "restore_form": restore})
+    return render(
+        request,
+        "registration/settings.html",
+        {"form": form, "restore_form": restore, **security.settings_context(user)},
+    )
