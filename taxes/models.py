@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from portfolios.fields import ExactDecimalField
 from portfolios.models import Account, Asset, Portfolio, Transaction
@@ -235,13 +236,26 @@ class ReportJob(models.Model):
     content_type = models.CharField(max_length=100, blank=True)
     filename = models.CharField(max_length=255, blank=True)
     warning = models.TextField(blank=True)
+    # Runs so far: a run whose worker stopped is run again once, then the job fails.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When the job was queued, claimed or reached a stage; between those its heartbeats are in the cache
+    # (config.heartbeat).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The process running it ("host pid N").
+    worker = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["owner", "year", "format"], name="reportjob_owner_year_format")]
+        indexes = [
+            models.Index(fields=["owner", "year", "format"], name="reportjob_owner_year_format"),
+            # What the beat task watching for stopped workers reads every few seconds.
+            models.Index(
+                fields=["status"], name="reportjob_unfinished", condition=Q(status__in=["queued", "running"])
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.year} {self.format} ({self.status})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from .ledger import BasisMethod
 
@@ -43,6 +44,13 @@ class ImportJob(models.Model):
     portfolio = models.ForeignKey(
         "portfolios.Portfolio", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Runs of the current phase so far: a run whose worker stopped is run again once, then the job fails.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When the phase was queued or its run claimed; a running job's later heartbeats are in the cache
+    # (config.heartbeat), since nothing it writes to the database is visible before it commits.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The process running the current phase ("host pid N").
+    worker = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -50,7 +58,13 @@ class ImportJob(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["owner", "-created_at"], name="importjob_owner_recent")]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="importjob_owner_recent"),
+            # What the beat task watching for stopped workers reads every few seconds.
+            models.Index(
+                fields=["status"], name="importjob_unfinished", condition=Q(status__in=["queued", "running"])
+            ),
+        ]
 
     def __str__(self) -> str:
         phase = "import" if self.confirmed else "preview"

@@ -95,7 +95,9 @@ FAULTS_MODULE = "tests.integration.snapshot_faults"
 class Worker:
     """One `celery -A config worker` process (and its pool child) in its own process group."""
 
-    def __init__(self, *, env: dict[str, str], log_path: Path, include: Sequence[str] = ()) -> None:
+    def __init__(
+        self, *, env: dict[str, str], log_path: Path, include: Sequence[str] = (), args: Sequence[str] = ()
+    ) -> None:
         self.log_path = log_path
         name = f"it-{uuid.uuid4().hex[:8]}@%h"
         cmd = [
@@ -105,6 +107,7 @@ class Worker:
         ]  # fmt: skip
         if include:
             cmd.append(f"--include={','.join(include)}")
+        cmd.extend(args)
         self._log = log_path.open("wb")
         self.process = subprocess.Popen(
             cmd, cwd=BASE_DIR, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
@@ -134,12 +137,19 @@ class Worker:
 def start_worker(
     transactional_db: None, broker: redis.Redis, redis_url: str, tmp_path: Path
 ) -> Iterator[Any]:
-    """start_worker(inject_faults=False, **env) -> Worker, ready to consume. Every worker is killed in
-    teardown. With inject_faults, the worker also loads tests/integration/snapshot_faults.py, which wraps
-    the snapshot service with the faults and delays described there."""
+    """start_worker(inject_faults=False, modules=(), args=(), **env) -> Worker, ready to consume. Every
+    worker is killed in teardown. With inject_faults, the worker also loads
+    tests/integration/snapshot_faults.py, which wraps the snapshot service with the faults and delays
+    described there; `modules` names more such modules to load, `args` more `celery worker` options."""
     workers: list[Worker] = []
 
-    def start(*, inject_faults: bool = False, **extra_env: str) -> Worker:
+    def start(
+        *,
+        inject_faults: bool = False,
+        modules: Sequence[str] = (),
+        args: Sequence[str] = (),
+        **extra_env: str,
+    ) -> Worker:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -154,7 +164,8 @@ def start_worker(
         worker = Worker(
             env=env,
             log_path=tmp_path / f"worker-{len(workers)}.log",
-            include=[FAULTS_MODULE] if inject_faults else [],
+            include=[*([FAULTS_MODULE] if inject_faults else []), *modules],
+            args=args,
         )
         workers.append(worker)
         worker.wait_ready()
