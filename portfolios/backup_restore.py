@@ -290,6 +290,13 @@ def _policy(node: Node, portfolio: Portfolio, accounts: dict[str, Account]) -> N
             raise RestoreError(
                 at(at(node.path, "account_costs"), name), "an account of this portfolio, with an object."
             )
+        # Every proposal reads these as amounts: each must be one, or no proposal could be made.
+        entry = Node(value, at(at(node.path, "account_costs"), name))
+        for key in value:
+            if key not in ("fee_bps", "fee_fixed", "slippage_bps"):
+                raise RestoreError(at(entry.path, key), "one of fee_bps, fee_fixed and slippage_bps.")
+            if entry.decimal(key, default=None) is not None and entry.decimal(key) < 0:
+                raise RestoreError(at(entry.path, key), "must not be negative.")
     changes["account_costs"] = {str(accounts[name].pk): value for name, value in costs.items()}
     with _at(node.path):
         policy_update(portfolio=portfolio, **changes)

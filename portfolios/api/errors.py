@@ -1,4 +1,5 @@
-"""A service's refusal as the API's answer: every app's API turns a ValidationError into a 400 this way."""
+"""The API's errors: a service's refusal as a 400 naming its fields, and the documented shapes of every
+error answer (the schema lists them on each operation, see `portfolios.api.schema`)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,17 @@ def service_errors() -> Iterator[None]:
         yield
     except DjangoValidationError as exc:
         raise as_drf_error(exc) from exc
+
+
+class ErrorSerializer(serializers.Serializer):
+    """401, 403, 404, 405, 409, 415 and 429: one sentence saying why."""
+
+    detail = serializers.CharField(help_text="Why the request was refused.")
+
+
+class ValidationErrorSerializer(serializers.Serializer):
+    """400: the fields that were refused, each with its messages (`non_field_errors` or `detail` for the
+    request as a whole). A field of a nested object or list carries its own object or list of them."""
+
+    non_field_errors = serializers.ListField(child=serializers.CharField(), required=False)
+    detail = serializers.CharField(required=False)

@@ -11,6 +11,8 @@ from typing import Any
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern
 from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,13 +30,22 @@ def _template(pattern: Any) -> str:
     return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", text)
 
 
+def _answers_get(view: Any) -> bool:
+    """A command that only takes a POST (a harvest proposal) is not an address to read."""
+    actions = getattr(view, "actions", None)
+    if actions is not None:
+        return "get" in actions
+    cls = getattr(view, "cls", None) or getattr(view, "view_class", None)
+    return cls is None or hasattr(cls, "get")
+
+
 def _named_routes(patterns: list[Any], prefix: str) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for entry in patterns:
         route = prefix + _template(entry.pattern)
         if isinstance(entry, URLResolver):
             found.extend(_named_routes(entry.url_patterns, route))
-        elif isinstance(entry, URLPattern) and entry.name:
+        elif isinstance(entry, URLPattern) and entry.name and _answers_get(entry.callback):
             found.append((entry.name, route))
     return found
 
@@ -66,3 +77,9 @@ class ApiRoot(APIView):
     def get(self, request: Request, format: str | None = None) -> Response:
         origin = request.build_absolute_uri("/").rstrip("/")
         return Response({key: origin + path for key, path in api_endpoints().items()})
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+def not_found(request: Request) -> Response:
+    raise NotFound("No such address in the API: /api/ lists its endpoints.")

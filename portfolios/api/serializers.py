@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -11,23 +13,66 @@ from portfolios.assets import AssetError, asset_lookup, assets_visible, parse_as
 from portfolios.fields import MAX_DIGITS, QUANTITY_PLACES
 from portfolios.models import Account, Asset, Portfolio, Transaction, TransactionType
 from portfolios.models.ledger import LEDGER_FIELDS
+from portfolios.transaction_checks import MAX_ID
 from taxes.models import Disposal, TaxLot
+
+# Lone UTF-16 surrogates: JSON can carry them ("\ud800"), but no database or response can hold them.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+NOT_TEXT = "Holds a character that is not valid text (an unpaired surrogate such as \\ud800)."
 
 
 def amount(**kwargs: Any) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=MAX_DIGITS, decimal_places=QUANTITY_PLACES, **kwargs)
 
 
-class PortfolioSerializer(serializers.ModelSerializer):
+def _has_surrogate(value: Any) -> bool:
+    """Whether a JSON value holds a lone surrogate anywhere (looked through without recursion: JSON
+    nests as deep as the parser allows)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, Mapping):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return False
+
+
+class TextOnly(serializers.Serializer):
+    """Refuses a value holding a lone surrogate, naming its field, before any field reads it: a field's
+    own message would repeat the value, and no response could encode it."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            bad = {str(k): [NOT_TEXT] for k, v in data.items() if k in self.fields and _has_surrogate(v)}
+            if bad:
+                raise serializers.ValidationError(bad)
+        return super().to_internal_value(data)
+
+
+class PortfolioSerializer(TextOnly, serializers.ModelSerializer):
+    shared_by = serializers.SerializerMethodField(
+        help_text="The owner's username when the portfolio is shared with you read-only; empty for your own."
+    )
+
     class Meta:
         model = Portfolio
-        fields = ["id", "name", "wash_sale_crypto", "created_at"]
-        read_only_fields = ["id", "created_at"]
+        fields = ["id", "name", "wash_sale_crypto", "created_at", "shared_by"]
+        read_only_fields = ["id", "created_at", "shared_by"]
         # Uniqueness per owner is the service's check, with its own message.
         validators: list[Any] = []
 
+    def get_shared_by(self, portfolio: Portfolio) -> str:
+        request = self.context.get("request")
+        user_id = getattr(getattr(request, "user", None), "pk", None)
+        return "" if portfolio.owner_id == user_id else portfolio.owner.username
 
-class AccountSerializer(serializers.ModelSerializer):
+
+class AccountSerializer(TextOnly, serializers.ModelSerializer):
     """The kind fixes the tax treatment (read-only here); the basis method is the opening standing order."""
 
     class Meta:
@@ -106,12 +151,15 @@ class AssetField(serializers.Field):
 class LotPickSerializer(serializers.Serializer):
     # The LotPick row's foreign key, read and written as the plain id.
     origin = serializers.IntegerField(
-        source="origin_id", help_text="id of the transaction that created the lot"
+        source="origin_id",
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="id of the transaction that created the lot",
     )
     quantity = amount()
 
 
-class TransactionSerializer(serializers.ModelSerializer):
+class TransactionSerializer(TextOnly, serializers.ModelSerializer):
     """Amounts are exact decimal strings. Writes go through the ledger services (which recompute lots)."""
 
     asset = AssetField(required=False, allow_null=True)

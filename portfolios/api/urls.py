@@ -1,12 +1,16 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from portfolios.api import backup, views
-from portfolios.api.root import ApiRoot
+from portfolios.api import assets, backup, imports, snapshots, tokens, views
+from portfolios.api.root import ApiRoot, not_found
+from portfolios.api.schema import IdConverter  # noqa: F401  (registers <api_id:…>)
 
 root = SimpleRouter()
 root.register("portfolios", views.PortfolioViewSet, basename="portfolio")
+root.register("tokens", tokens.ApiTokenViewSet, basename="api-token")
+root.register("assets", assets.AssetViewSet, basename="asset")
+root.register("imports", imports.ImportJobViewSet, basename="import")
 scoped = SimpleRouter()
 scoped.register("accounts", views.AccountViewSet, basename="account")
 scoped.register("transactions", views.TransactionViewSet, basename="transaction")
@@ -17,7 +21,9 @@ app_name = "api"
 urlpatterns = [
     path("", ApiRoot.as_view(), name="root"),
     path("", include(root.urls)),
-    path("portfolios/<int:portfolio_id>/", include(scoped.urls)),
+    path("portfolios/<api_id:portfolio_id>/", include(scoped.urls)),
+    path("portfolios/<api_id:portfolio_id>/snapshot/", snapshots.snapshot, name="snapshot"),
+    path("portfolios/<api_id:portfolio_id>/history/", snapshots.history, name="history"),
     path("export/", backup.AccountExportView.as_view(), name="account-export"),
     path("restore/", backup.AccountRestoreView.as_view(), name="account-restore"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -28,4 +34,7 @@ urlpatterns = [
         SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/swagger_ui.html"),
         name="docs",
     ),
+    # Last: any other address under /api/ is a JSON 404, as the API's own are (this app's URLs are
+    # included after the other apps').
+    re_path(r"^[\s\S]*$", not_found),
 ]

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction as db_transaction
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portfolios import account_services
 from portfolios.api.errors import service_errors
+from portfolios.api.filters import (
+    DisposalFilter,
+    LotFilter,
+    TransactionFilter,
+    disposals_filtered,
+    lots_filtered,
+    transactions_filtered,
+)
+from portfolios.api.parsers import PARSERS
+from portfolios.api.schema import ID_PATTERN, PORTFOLIO_ID, with_object_id
 from portfolios.api.serializers import (
     AccountSerializer,
     DisposalSerializer,
@@ -23,19 +35,34 @@ from portfolios.api.serializers import (
 from portfolios.assets import asset_save
 from portfolios.models import Account, Portfolio, Transaction
 from portfolios.services import TransactionData, transaction_delete, transaction_record, transaction_update
+from portfolios.sharing import READ_METHODS, portfolio_readable, readable_portfolios
 from taxes.models import Disposal, TaxLot
 
 
 def _portfolio_for_user(request: Request, portfolio_id: int) -> Portfolio:
-    return get_object_or_404(Portfolio, pk=portfolio_id, owner_id=request.user.pk)
+    """The user's own portfolio, or one shared with them for reading (a write to it is a 403)."""
+    try:
+        return portfolio_readable(
+            user=request.user,  # type: ignore[arg-type]
+            pk=portfolio_id,
+            method=request.method or "GET",
+            queryset=Portfolio.objects.select_related("owner"),
+        )
+    except Portfolio.DoesNotExist as exc:
+        raise NotFound("No such portfolio.") from exc
 
 
+@with_object_id("retrieve", "update", "partial_update", "destroy")
 class PortfolioViewSet(viewsets.ModelViewSet):
     """The user's portfolios: create, rename or switch crypto wash sales, delete (with everything in it)."""
 
     serializer_class = PortfolioSerializer
+    lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
+        # Portfolios shared with the user are listed and read; only the owner changes or deletes one.
+        if self.request.method in READ_METHODS:
+            return readable_portfolios(user=self.request.user).select_related("owner")  # type: ignore[arg-type]
         return Portfolio.objects.filter(owner_id=self.request.user.pk)
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
@@ -66,6 +93,8 @@ class PortfolioViewSet(viewsets.ModelViewSet):
 class _PortfolioScoped(viewsets.GenericViewSet):
     """Everything below /api/portfolios/<id>/: the portfolio must be the requesting user's."""
 
+    lookup_value_regex = ID_PATTERN
+
     @property
     def portfolio(self) -> Portfolio:
         if not hasattr(self, "_portfolio"):
@@ -77,7 +106,8 @@ class _PortfolioScoped(viewsets.GenericViewSet):
         return self._portfolio
 
 
-@extend_schema(parameters=[OpenApiParameter("portfolio_id", int, OpenApiParameter.PATH)])
+@extend_schema(parameters=[PORTFOLIO_ID])
+@with_object_id("retrieve", "update", "partial_update", "destroy")
 class AccountViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -124,7 +154,9 @@ class AccountViewSet(
             account_services.account_delete(account=instance)
 
 
-@extend_schema(parameters=[OpenApiParameter("portfolio_id", int, OpenApiParameter.PATH)])
+@extend_schema(parameters=[PORTFOLIO_ID])
+@extend_schema_view(list=extend_schema(parameters=[TransactionFilter]))
+@with_object_id("retrieve", "update", "partial_update", "destroy")
 class TransactionViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -134,6 +166,7 @@ class TransactionViewSet(
     _PortfolioScoped,
 ):
     serializer_class = TransactionSerializer
+    parser_classes = PARSERS
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return (
@@ -142,6 +175,11 @@ class TransactionViewSet(
             .prefetch_related("lot_picks")
             .order_by("timestamp", "id")
         )
+
+    def filter_queryset(self, queryset):  # type: ignore[no-untyped-def]
+        if self.action != "list":
+            return queryset
+        return transactions_filtered(queryset, request=self.request, portfolio=self.portfolio)
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> TransactionSerializer:
         kwargs.setdefault("context", self.get_serializer_context())
@@ -171,7 +209,13 @@ class TransactionViewSet(
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         tx = self.get_object()
         # PATCH: the stored transaction filled in with what was sent, then validated as a whole.
-        payload = {**self.get_serializer(tx).data, **request.data} if kwargs.get("partial") else request.data
+        payload = request.data
+        if kwargs.get("partial"):
+            if not isinstance(payload, Mapping):
+                raise serializers.ValidationError(
+                    {"non_field_errors": [f"Expected an object of fields, not {type(payload).__name__}."]}
+                )
+            payload = {**self.get_serializer(tx).data, **payload}
         serializer = self.get_serializer(tx, data=payload)
         serializer.is_valid(raise_exception=True)
         merged = dict(serializer.validated_data)
@@ -187,7 +231,9 @@ class TransactionViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(parameters=[OpenApiParameter("portfolio_id", int, OpenApiParameter.PATH)])
+@extend_schema(parameters=[PORTFOLIO_ID])
+@extend_schema_view(list=extend_schema(parameters=[LotFilter]))
+@with_object_id("retrieve")
 class TaxLotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PortfolioScoped):
     serializer_class = TaxLotSerializer
 
@@ -196,21 +242,24 @@ class TaxLotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Portfolio
             TaxLot.objects.filter(portfolio=self.portfolio).select_related("account", "asset").order_by("id")
         )
 
+    def filter_queryset(self, queryset):  # type: ignore[no-untyped-def]
+        if self.action != "list":
+            return queryset
+        today = timezone.now().astimezone(self.portfolio.owner.tzinfo).date()
+        return lots_filtered(queryset, request=self.request, today=today)
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("portfolio_id", int, OpenApiParameter.PATH),
-        OpenApiParameter(
-            "year", int, OpenApiParameter.QUERY, required=False, description="tax year of the sale"
-        ),
-    ]
-)
+
+@extend_schema(parameters=[PORTFOLIO_ID])
+@extend_schema_view(list=extend_schema(parameters=[DisposalFilter]))
+@with_object_id("retrieve")
 class DisposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PortfolioScoped):
     serializer_class = DisposalSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         qs = Disposal.objects.filter(portfolio=self.portfolio).select_related("account", "asset")
-        year = self.request.query_params.get("year")
-        if year and year.isdigit():
-            qs = qs.filter(disposed__year=int(year))
         return qs.order_by("disposed", "event_timestamp", "transaction_id", "id")
+
+    def filter_queryset(self, queryset):  # type: ignore[no-untyped-def]
+        if self.action != "list":
+            return queryset
+        return disposals_filtered(queryset, request=self.request)

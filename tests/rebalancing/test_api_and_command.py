@@ -67,7 +67,7 @@ def test_create_list_detail_and_accept_by_api(api, drifted) -> None:  # type: ig
     assert body["totals"] == {"turnover": "2500", "estimated_tax": "121.88", "fees": "0"}
     assert body["weights_after"] == {"BTC": "0.25", "ETH": "0.25", "SOL": "0.25", "ADA": "0.25"}
     pid = body["id"]
-    assert [p["id"] for p in api.get(_base(drifted) + "proposals/").json()] == [pid]
+    assert [p["id"] for p in api.get(_base(drifted) + "proposals/").json()["results"]] == [pid]
     assert api.get(_base(drifted) + f"proposals/{pid}/").json() == body
     index = body["trades"].index(sol)
     accepted = api.post(

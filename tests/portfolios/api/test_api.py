@@ -226,3 +226,12 @@ def test_portfolios_and_accounts_by_api(api, alice) -> None:  # type: ignore[no-
     assert "has 1 transaction" in str(refused.json())
     assert api.delete(f"/api/portfolios/{pid}/").status_code == 204
     assert not Transaction.objects.exists()
+
+
+def test_a_patch_that_is_not_an_object_is_a_400(api, book) -> None:  # type: ignore[no-untyped-def]
+    tx_id = buy(api, book).json()["id"]
+    for body in ([None, None], "quantity", 3):
+        response = api.patch(f"/api/portfolios/{book.pk}/transactions/{tx_id}/", body, format="json")
+        assert response.status_code == 400, body
+        assert "Expected an object of fields" in response.json()["non_field_errors"][0]
+    assert Transaction.objects.get(pk=tx_id).quantity == Decimal("1.123456789012345678")
