@@ -20,9 +20,32 @@ from django.utils.safestring import SafeString
 from portfolios.assets import CHOOSABLE_CLASSES, AssetError, ambiguous_symbols, asset_lookup
 from portfolios.decimals import exact_text
 from portfolios.models import Asset, AssetClass, Portfolio
+from portfolios.transaction_checks import EARLIEST
 
 # Sales where the owner may name the lots sold (specific identification).
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+MAX_NUMBER_CHARS = 80
+
+
+def exact_decimal(text: str) -> Decimal:
+    """A number typed as text ("1,234.5", "0.125"), exactly; ValidationError when it is not one."""
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValidationError(
+            f"Too long for a number (at most {MAX_NUMBER_CHARS} characters).", code="invalid"
+        )
+    if _THOUSANDS.fullmatch(text):
+        text = text.replace(",", "")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValidationError(
+            "%(value)s is not a number; use digits and a dot for decimals (e.g. 0.125).",
+            code="invalid",
+            params={"value": repr(text)},
+        ) from None
+    if not number.is_finite():
+        raise ValidationError("Enter a finite number.", code="invalid")
+    return number
 
 
 def grouped_text(value: Decimal | None) -> str:
@@ -43,29 +66,11 @@ class ExactDecimalFormField(forms.CharField):
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"})
 
-    MAX_CHARS = 80
+    MAX_CHARS = MAX_NUMBER_CHARS
 
     def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         text = (super().to_python(value) or "").strip()
-        if not text:
-            return None
-        if len(text) > self.MAX_CHARS:
-            raise ValidationError(
-                f"Too long for a number (at most {self.MAX_CHARS} characters).", code="invalid"
-            )
-        if _THOUSANDS.fullmatch(text):
-            text = text.replace(",", "")
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise ValidationError(
-                "%(value)s is not a number; use digits and a dot for decimals (e.g. 0.125).",
-                code="invalid",
-                params={"value": repr(text)},
-            ) from None
-        if not number.is_finite():
-            raise ValidationError("Enter a finite number.", code="invalid")
-        return number
+        return exact_decimal(text) if text else None
 
     def prepare_value(self, value: Any) -> Any:
         return exact_text(value) if isinstance(value, Decimal) else value
@@ -84,7 +89,16 @@ class LocalDateTimeField(forms.DateTimeField):
         # Django interprets a naive input in the current time zone and refuses times that do not exist
         # or happen twice at a DST change; the owner's zone is the one that counts here.
         with timezone.override(self.tz):
-            return super().to_python(value)
+            moment = super().to_python(value)
+        if moment is None:
+            return None
+        # A typed offset (-23:59) is kept as UTC: PostgreSQL takes offsets up to 15:59 only.
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(
+                f"Enter a date from {EARLIEST:%Y-%m-%d} to today.", code="invalid"
+            ) from None
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, datetime) and timezone.is_aware(value):
@@ -121,7 +135,7 @@ class LotPicksWidget(forms.Widget):
                 continue
             text = str(data.get(key) or "").strip()
             suffix = key[len(prefix) :]
-            if text and suffix.isdigit():
+            if text and suffix.isascii() and suffix.isdigit():
                 picked[int(suffix)] = text
         return picked
 
@@ -159,12 +173,9 @@ class LotPicksField(forms.Field):
                 )
                 continue
             try:
-                qty = Decimal(text.replace(",", "") if _THOUSANDS.fullmatch(text) else text)
-            except InvalidOperation:
-                errors.append(ValidationError(f"Lot #{origin}: {text!r} is not a number."))
-                continue
-            if not qty.is_finite():
-                errors.append(ValidationError(f"Lot #{origin}: {text!r} is not a number."))
+                qty = exact_decimal(text)
+            except ValidationError as exc:
+                errors.append(ValidationError(f"Lot #{origin}: {exc.messages[0]}"))
                 continue
             picks.append((origin, qty))
         if errors:

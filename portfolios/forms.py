@@ -28,6 +28,7 @@ from portfolios.form_fields import LotPicksWidget as LotPicksWidget
 # Sales where the owner may name the lots sold (specific identification).
 # The fields live in form_fields; the names other modules use are re-exported here.
 from portfolios.form_fields import grouped_text as grouped_text
+from portfolios.importers.text import UnreadableFile, decoded
 from portfolios.models import Account, Asset, Portfolio, Transaction, TransactionType
 from portfolios.models.ledger import REQUIRED_FIELDS, TYPE_FIELDS, TYPED_INPUTS, BasisMethod
 from portfolios.services import TransactionData
@@ -248,13 +249,10 @@ class ImportUploadForm(forms.Form):
         upload: UploadedFile = self.cleaned_data["file"]
         if upload.size and upload.size > MAX_UPLOAD_BYTES:
             raise ValidationError("The file is larger than 20 MB; split it into several imports.")
-        raw = upload.read()
         try:
-            text: str = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationError("The file is not UTF-8 text; save it as CSV (UTF-8).") from None
-        if "\x00" in text:
-            raise ValidationError("The file is not a text CSV file.")
+            text = decoded(upload.read())
+        except UnreadableFile as exc:
+            raise ValidationError([str(e) for e in exc.errors]) from None
         self.filename = upload.name or ""
         return text
 

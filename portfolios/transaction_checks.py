@@ -5,11 +5,12 @@ The ledger services run these before every write; the engine's own checks follow
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
+from portfolios.decimals import WIDE
 from portfolios.fields import QUANTITY_PLACES
 from portfolios.models import Account, Asset, Portfolio, TransactionType
 from portfolios.models.ledger import (
@@ -22,7 +23,16 @@ from portfolios.models.ledger import (
 )
 
 ZERO = Decimal(0)
+POSITIVE = frozenset({"quantity", "counter_quantity"})
 MAX_AMOUNT = Decimal(10) ** 15  # quantities and USD amounts; the columns keep 18 places below 10^22
+MAX_AMOUNT_TEXT = "1,000,000,000,000,000 (10^15)"
+# The earliest date of a transaction or a donor's acquisition: the engine and the value history work in
+# the owner's time zone and count days back from these dates, which year 1 leaves no room for.
+EARLIEST = date(1900, 1, 1)
+EARLIEST_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
+MAX_ID = 2**63 - 1  # the largest primary key the database stores
+MAX_OFFSET = timedelta(hours=15, minutes=59)  # PostgreSQL refuses a larger offset from UTC
+ZERO_OFFSET = timedelta(0)
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,22 @@ def _too_precise(value: Decimal) -> bool:
     return isinstance(exponent, int) and -exponent > QUANTITY_PLACES
 
 
+def amount_error(value: Decimal, *, positive: bool = False) -> str | None:
+    """What is wrong with an amount the ledger stores (a quantity, a USD amount), or None: finite, not
+    negative (above zero when `positive`), at most 18 decimal places, below 10^15."""
+    if not value.is_finite():
+        return "Not a number."
+    if positive and value <= 0:
+        return "Must be greater than zero."
+    if value < 0:
+        return "Must not be negative."
+    if _too_precise(value):
+        return f"At most {QUANTITY_PLACES} decimal places."
+    if value >= MAX_AMOUNT:
+        return f"Must be less than {MAX_AMOUNT_TEXT}."
+    return None
+
+
 def transaction_errors(
     *, portfolio: Portfolio, data: TransactionData, now: datetime | None = None
 ) -> dict[str, str]:
@@ -62,6 +88,10 @@ def transaction_errors(
         return errors
     if data.timestamp.tzinfo is None:
         errors["timestamp"] = "Timestamp needs a time zone offset (e.g. 2024-03-01T14:00:00+00:00)."
+    elif abs(data.timestamp.utcoffset() or ZERO_OFFSET) > MAX_OFFSET:
+        errors["timestamp"] = "Timestamp's offset from UTC is out of range (at most 15:59 either way)."
+    elif data.timestamp < EARLIEST_MOMENT:
+        errors["timestamp"] = f"Timestamp is before {EARLIEST:%Y-%m-%d}, the earliest date Lotwise keeps."
     elif data.timestamp > now:
         errors["timestamp"] = "Timestamp is in the future."
     wanted = TYPE_FIELDS[data.type]
@@ -90,18 +120,14 @@ def transaction_errors(
             errors[name] = f"Not used by a {label}; leave it empty."
     for name in ("quantity", "unit_price", "fee", "counter_quantity", "cost_basis"):
         value = getattr(data, name)
-        if value is None:
-            continue
-        if not value.is_finite():
-            errors[name] = "Not a number."
-        elif name in ("quantity", "counter_quantity") and value <= 0:
-            errors[name] = "Must be greater than zero."
-        elif value < 0:
-            errors[name] = "Must not be negative."
-        elif _too_precise(value):
-            errors[name] = f"At most {QUANTITY_PLACES} decimal places."
-        elif value >= MAX_AMOUNT:
-            errors[name] = "Must be less than 1,000,000,000,000,000 (10^15)."
+        problem = None if value is None else amount_error(value, positive=name in POSITIVE)
+        if problem:
+            errors[name] = problem
+    price = data.unit_price if not {"quantity", "unit_price"} & set(errors) else None
+    if price is not None and WIDE.multiply(data.quantity, price) >= MAX_AMOUNT:
+        errors["unit_price"] = (
+            f"The value (quantity times unit price) must be less than {MAX_AMOUNT_TEXT} USD."
+        )
     for name in ("asset", "counter_asset"):
         chosen = getattr(data, name)
         # Another user's own asset is invisible to this owner: the same answer as for a symbol never seen.
@@ -123,12 +149,25 @@ def transaction_errors(
             errors.update(_conversion_errors(data.account, data.to_account))
         else:
             errors.update(_treatment_change_errors(data))
-    if data.acquired_at and data.timestamp.tzinfo and data.acquired_at > data.timestamp.date():
+    if data.acquired_at and data.acquired_at < EARLIEST:
+        errors["acquired_at"] = f"The date is before {EARLIEST:%Y-%m-%d}, the earliest date Lotwise keeps."
+    elif data.acquired_at and data.timestamp.tzinfo and data.acquired_at > data.timestamp.date():
         errors["acquired_at"] = "The donor's acquisition date is after the gift."
-    for _origin, qty in data.lot_picks:
-        if qty <= 0:
-            errors["lot_picks"] = "Each picked quantity must be greater than zero."
+    picks = pick_errors(data.lot_picks)
+    if picks:
+        errors["lot_picks"] = picks
     return errors
+
+
+def pick_errors(picks: tuple[tuple[int, Decimal], ...]) -> str | None:
+    """What is wrong with specific-ID picks (origin transaction id, quantity), or None."""
+    for origin, qty in picks:
+        if not 0 < origin <= MAX_ID:
+            return f"No transaction #{origin} in this portfolio to pick a lot from."
+        problem = amount_error(qty, positive=True)
+        if problem:
+            return f"The quantity picked from lot #{origin}: {problem[0].lower()}{problem[1:]}"
+    return None
 
 
 def _conversion_errors(source: Account, dest: Account) -> dict[str, str]:

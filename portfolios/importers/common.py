@@ -19,6 +19,8 @@ from datetime import UTC, date, datetime, time
 from decimal import Context, Decimal, InvalidOperation
 from itertools import pairwise
 
+from portfolios.transaction_checks import EARLIEST, EARLIEST_MOMENT
+
 ZERO = Decimal(0)
 PLACES = Decimal("1e-18")  # Lotwise keeps at most 18 decimal places
 _WIDE = Context(prec=60)  # room for 15 integer digits and 18 places, whatever the thread's context
@@ -33,6 +35,7 @@ _US_DATE = re.compile(
 )
 _AS_OF = re.compile(r"\bas of\b", re.IGNORECASE)
 _UTC_SUFFIX = re.compile(r"\s+(UTC|GMT)$", re.IGNORECASE)
+OUT_OF_RANGE = f"dates run from {EARLIEST:%Y-%m-%d} to today"
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,7 @@ def norm(name: str) -> str:
 def text(value: Decimal | None) -> str:
     if value is None:
         return ""
-    return f"{value.normalize():f}" if value else "0"
+    return f"{value.normalize(_WIDE):f}" if value else "0"
 
 
 def read_rows(
@@ -245,7 +248,12 @@ def when(rec: Record, column: str | None, errors: list[LineError]) -> datetime |
     """An export's timestamp in UTC. A date without a time is taken at noon UTC, which is the same
     calendar day in every US time zone (midnight UTC would be the day before there)."""
     raw = rec.get(column)
-    parsed = parse_when(raw)
+    try:
+        parsed = _parsed(raw)
+    except OverflowError:
+        if column:
+            errors.append(LineError(rec.line, column, f"{raw!r} is out of range: {OUT_OF_RANGE}."))
+        return None
     if parsed is None and column:
         what = f"{raw!r} is not a date" if raw else "required"
         errors.append(LineError(rec.line, column, f"{what} (e.g. 2024-03-01 14:00:00 or 03/01/2024)."))
@@ -253,6 +261,23 @@ def when(rec: Record, column: str | None, errors: list[LineError]) -> datetime |
 
 
 def parse_when(raw: str) -> datetime | None:
+    """An export's timestamp in UTC, or None when it is not one (or is before 1900, see EARLIEST)."""
+    try:
+        return _parsed(raw)
+    except OverflowError:
+        return None
+
+
+def _parsed(raw: str) -> datetime | None:
+    """parse_when, except that a time before EARLIEST, or one whose UTC equivalent is outside the years
+    1-9999, raises OverflowError."""
+    parsed = _read_when(raw)
+    if parsed is not None and parsed < EARLIEST_MOMENT:
+        raise OverflowError(f"{raw!r} is before {EARLIEST}")
+    return parsed
+
+
+def _read_when(raw: str) -> datetime | None:
     value = raw.strip()
     if _AS_OF.search(value):
         value = _AS_OF.split(value)[-1].strip()

@@ -129,8 +129,20 @@ def _not_usd(legs: list[Leg]) -> list[LineError]:
     ]
 
 
+def negative_fees(legs: list[Leg]) -> list[LineError]:
+    """A fee is what left the account besides the amount: a negative one is a mistake in the file."""
+    return [
+        LineError(leg.line, leg.fee_column or leg.column, f"the fee {text(leg.fee)} is negative.")
+        for leg in legs
+        if leg.fee < 0
+    ]
+
+
 def trade(legs: list[Leg], o: Origin, *, value: tuple[Decimal, Source] | None = None) -> Built:
     """The legs of one exchange (and its fees) as a buy, a sale or a crypto-to-crypto trade."""
+    wrong = negative_fees(legs)
+    if wrong:
+        return Built(errors=wrong)
     out = _trade(legs, o, value)
     for row in out.rows:
         if row.type != "fee":
@@ -233,6 +245,9 @@ def _worth(legs: list[Leg]) -> tuple[Decimal, Source] | None:
 
 def fee(leg: Leg, o: Origin, worth: Decimal | None, *, quantity: Decimal | None = None) -> Built:
     """A fee paid in an asset other than USD: a disposal at its fair value, a row of its own."""
+    wrong = negative_fees([leg])
+    if wrong:
+        return Built(errors=wrong)
     qty = quantity if quantity is not None else leg.fee
     price = divide(worth, qty) if worth is not None and qty else None
     at = leg.at(leg.fee_column)
@@ -243,6 +258,9 @@ def fee(leg: Leg, o: Origin, worth: Decimal | None, *, quantity: Decimal | None 
 
 def income(leg: Leg, o: Origin, kind: str, *, price: Decimal | None, price_at: Source | None = None) -> Built:
     """Income received in an asset (staking, interest, airdrop…): ordinary income at its fair value."""
+    wrong = negative_fees([leg])
+    if wrong:
+        return Built(errors=wrong)
     quantity = leg.amount - leg.fee
     what = f"{kind} income of {text(quantity)} {leg.asset}"
     becomes = f"income ({kind})"
@@ -253,7 +271,7 @@ def income(leg: Leg, o: Origin, kind: str, *, price: Decimal | None, price_at: S
 
 def cash(leg: Leg, o: Origin) -> Built:
     """USD in or out of the account; other currencies cannot be valued."""
-    out = Built(errors=_not_usd([leg]))
+    out = Built(errors=_not_usd([leg]) or negative_fees([leg]))
     if out.errors:
         return out
     incoming = leg.amount > 0

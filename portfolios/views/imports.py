@@ -16,6 +16,7 @@ from portfolios.forms import (
 )
 from portfolios.import_tasks import (
     import_job_asset_classes,
+    import_job_checked,
     import_job_columns,
     import_job_confirm,
     import_job_create,
@@ -29,8 +30,9 @@ from portfolios.views.common import int_or_none, user_of
 
 
 def _get_job_for_user(request: HttpRequest, job_id: int) -> ImportJob:
-    # The file can be megabytes; pages about the job never need it.
-    return get_object_or_404(ImportJob.objects.defer("content"), pk=job_id, owner=user_of(request))
+    # The file can be megabytes; pages about the job never need it. A job whose worker stopped is seen to.
+    job = get_object_or_404(ImportJob.objects.defer("content"), pk=job_id, owner=user_of(request))
+    return import_job_checked(job)
 
 
 @require_http_methods(["GET", "POST"])
