@@ -20,6 +20,7 @@ class RebalancingConfig(AppConfig):
     name = "rebalancing"
 
     def ready(self) -> None:
-        from celery.signals import task_postrun
+        # Connected when the Celery app exists, so a process that never touches a task does not load Celery.
+        from config.task_signals import on_task_postrun
 
-        task_postrun.connect(_snapshot_done, weak=False, dispatch_uid="rebalancing-after-snapshot")
+        on_task_postrun(_snapshot_done, dispatch_uid="rebalancing-after-snapshot")

@@ -14,6 +14,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+import config.celery  # noqa: F401  (the app these tasks are sent with and run by)
 from portfolios.models import Portfolio
 from rebalancing.market_caps import market_caps_refresh
 from rebalancing.models import Policy

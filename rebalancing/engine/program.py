@@ -1,7 +1,9 @@
 """A small builder for linear and mixed-integer programs solved by HiGHS through scipy.optimize.milp.
 
 This is the one place floats live: the callers turn Decimals into floats to state a program and turn the
-solution back into exact quantities, which the evaluation then re-checks.
+solution back into exact quantities, which the evaluation then re-checks. numpy and scipy are imported when
+a program is solved, not with the module: a process that never optimises (a command, a page, most worker
+tasks) does not pay for loading them.
 """
 
 from __future__ import annotations
@@ -11,10 +13,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-
-import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_array
 
 from .floats import solver_float
 from .model import Problem
@@ -98,6 +96,8 @@ class Program:
         """
         if not self.cost:
             return Solution([], "optimal")
+        import numpy as np
+
         integer = np.array(self.integer)
         lower, upper = np.array(self.lower), np.array(self.upper)
         relaxed = self._run(np.zeros_like(integer), lower, upper, time_limit, gap)
@@ -136,6 +136,9 @@ class Program:
 
     def _matrix(self) -> Any:
         if self._built is None:
+            import numpy as np
+            from scipy.sparse import coo_array
+
             self._built = coo_array(
                 (np.array(self._data), (np.array(self._rows), np.array(self._cols))),
                 shape=(len(self._row_lower), len(self.cost)),
@@ -143,6 +146,8 @@ class Program:
         return self._built
 
     def _feasible(self, x: Any, lower: Any, upper: Any, tolerance: float = 1e-7) -> bool:
+        import numpy as np
+
         if np.any(x < lower - tolerance) or np.any(x > upper + tolerance):
             return False
         if not self._row_lower:
@@ -152,6 +157,9 @@ class Program:
         return bool(np.all(activity >= low - tolerance) and np.all(activity <= high + tolerance))
 
     def _run(self, integer: Any, lower: Any, upper: Any, time_limit: float, gap: float) -> _Run:
+        import numpy as np
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
         constraints = []
         if self._row_lower:
             matrix = self._matrix()

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from taxes.exports import csvfiles, jsonfile, pdf, txf
+from taxes.exports import csvfiles, jsonfile, txf
 from taxes.exports.common import filename
 from taxes.summary.types import YearSummary
 
@@ -62,6 +62,8 @@ def render(summary: YearSummary, fmt: str) -> Export:
         content, warning = txf.render_txf(summary)
         return Export(content, txf.CONTENT_TYPE, filename(summary, "form-8949", "txf"), warning)
     if fmt == "pdf":
+        from taxes.exports import pdf  # fpdf2 loads with the first PDF, not with every process
+
         return Export(pdf.render_pdf(summary), pdf.CONTENT_TYPE, filename(summary, "tax-summary", "pdf"))
     raise ExportError(f"unknown format {fmt!r}; one of: {', '.join(FORMATS)}")
 
