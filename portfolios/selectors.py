@@ -16,6 +16,7 @@ from typing import Any
 from django.utils.dateparse import parse_datetime
 
 from portfolios.models import Account, Portfolio, PortfolioSnapshot, Transaction, User, ValuePoint
+from portfolios.sharing import mark_access, readable_portfolios
 from taxes.models import LedgerStatus
 from taxes.selectors import DEFAULT_LOT_SORT, LotRow, LotTable, LotTotals, lot_rows, lots_list, lots_totals
 
@@ -42,7 +43,11 @@ def portfolio_first(*, user: User) -> Portfolio | None:
 
 
 def portfolio_list(*, user: User) -> list[Portfolio]:
-    return list(Portfolio.objects.filter(owner=user).order_by("name", "id"))
+    """Own portfolios first, then those shared with the user (read-only)."""
+    listed = readable_portfolios(user=user).select_related("owner")
+    return [
+        mark_access(p, user=user) for p in sorted(listed, key=lambda p: (p.owner_id != user.pk, p.name, p.pk))
+    ]
 
 
 def ledger_status_of(portfolio: Portfolio) -> LedgerStatus | None:

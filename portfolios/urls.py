@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from portfolios.views import assets, dashboard, imports, prices, setup, transactions
+from portfolios.views import assets, dashboard, imports, prices, setup, sharing, transactions
 
 app_name = "portfolios"
 tx = "portfolios/<int:portfolio_id>/transactions/"
@@ -35,5 +35,9 @@ urlpatterns: list[URLPattern] = [
     path("prices/mine/", prices.asset_prices, name="asset_prices"),
     path("prices/mine/<int:price_id>/delete/", prices.asset_price_delete, name="asset_price_delete"),
     path("assets/", assets.asset_list, name="asset_list"),
+    path("sharing/", sharing.sharing_overview, name="sharing"),
+    path("sharing/grant/", sharing.grant_create, name="grant_create"),
+    path("sharing/<int:grant_id>/revoke/", sharing.grant_revoke, name="grant_revoke"),
+    path("sharing/<int:grant_id>/leave/", sharing.grant_leave, name="grant_leave"),
     path("assets/<int:asset_id>/class/", assets.asset_class, name="asset_class"),
 ]

@@ -13,10 +13,13 @@ from .ledger import (
     User,
 )
 from .prices import OwnerPrice, PriceQuote
+from .sharing import PortfolioGrant
 from .snapshots import PortfolioSnapshot, ValuePoint
+from .tokens import ApiToken
 
 __all__ = [
     "Account",
+    "ApiToken",
     "Asset",
     "AssetClass",
     "BasisMethod",
@@ -25,6 +28,7 @@ __all__ = [
     "LotPick",
     "OwnerPrice",
     "Portfolio",
+    "PortfolioGrant",
     "PortfolioSnapshot",
     "PriceQuote",
     "TaxTreatment",

@@ -39,6 +39,10 @@ class Portfolio(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Set by `portfolios.sharing` when a grantee looks at the portfolio: pages then offer no change.
+    read_only: bool = False
+    shared_by: str = ""
+
     class Meta:
         ordering = ["name", "id"]
         constraints = [models.UniqueConstraint(fields=["owner", "name"], name="portfolio_owner_name_unique")]

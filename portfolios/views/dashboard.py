@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -16,24 +17,34 @@ from django.views.decorators.http import require_POST
 from portfolios import charts, selectors
 from portfolios.account_services import portfolio_for_user
 from portfolios.models import Account, Portfolio
-from portfolios.views.common import today_of, user_of
+from portfolios.sharing import (
+    READ_METHODS,
+    grants_received,
+    mark_access,
+    owner_today,
+    readable_or_404,
+    readable_portfolios,
+)
+from portfolios.views.common import user_of
 from taxes.selectors import LotTotals, lots_table_context
 
 
 def _get_portfolio_for_user(request: HttpRequest, portfolio_id: int) -> Portfolio:
-    # select_related: every page prints the ledger status, so it comes with the portfolio.
-    return get_object_or_404(
-        Portfolio.objects.select_related("ledger_status"), pk=portfolio_id, owner=user_of(request)
-    )
+    # select_related: every page prints the ledger status, so it comes with the portfolio. Shared
+    # portfolios are shown read-only to their grantees.
+    return readable_or_404(request, portfolio_id, Portfolio.objects.select_related("ledger_status", "owner"))
 
 
 def _get_account_for_user(request: HttpRequest, portfolio_id: int, account_id: int) -> Account:
-    return get_object_or_404(
-        Account.objects.select_related("portfolio", "portfolio__ledger_status"),
+    account = get_object_or_404(
+        Account.objects.select_related("portfolio", "portfolio__ledger_status", "portfolio__owner"),
         pk=account_id,
         portfolio_id=portfolio_id,
-        portfolio__owner=user_of(request),
+        portfolio__in=readable_portfolios(user=user_of(request)),
     )
+    if mark_access(account.portfolio, user=user_of(request)).read_only and request.method not in READ_METHODS:
+        raise PermissionDenied("This portfolio is shared with you read-only.")
+    return account
 
 
 def _status(portfolio: Portfolio, prices: selectors.SnapshotPrices) -> dict[str, Any]:
@@ -44,7 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
     first = selectors.portfolio_first(user=user_of(request))
     if first is not None:
         return redirect("portfolios:dashboard", portfolio_id=first.pk)
-    return render(request, "portfolios/empty.html")
+    return render(request, "portfolios/empty.html", {"shared": grants_received(user=user_of(request))})
 
 
 @require_POST
@@ -59,7 +70,7 @@ def portfolio_create(request: HttpRequest) -> HttpResponse:
 
 def dashboard(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     portfolio = _get_portfolio_for_user(request, portfolio_id)
-    board = selectors.dashboard_get(portfolio=portfolio, user=user_of(request), today=today_of(request))
+    board = selectors.dashboard_get(portfolio=portfolio, user=user_of(request), today=owner_today(portfolio))
     data = board.data
     assets = [a for a in data.get("assets") or () if a.get("target_weight") is not None or a.get("weight")]
     ctx: dict[str, Any] = {
@@ -95,7 +106,7 @@ def _month_ends(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def account_list(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     portfolio = _get_portfolio_for_user(request, portfolio_id)
     prices = selectors.snapshot_prices(portfolio=portfolio)
-    rows = selectors.accounts_list(portfolio=portfolio, prices=prices, today=today_of(request))
+    rows = selectors.accounts_list(portfolio=portfolio, prices=prices, today=owner_today(portfolio))
     totals = LotTotals()
     for row in rows:
         for name in (
@@ -117,7 +128,7 @@ def account_detail(request: HttpRequest, portfolio_id: int, account_id: int) -> 
     portfolio = account.portfolio
     prices = selectors.snapshot_prices(portfolio=portfolio)
     row, table = selectors.account_detail(
-        account=account, prices=prices, today=today_of(request), sort=request.GET.get("sort", "")
+        account=account, prices=prices, today=owner_today(portfolio), sort=request.GET.get("sort", "")
     )
     ctx = {
         **lots_table_context(table, page=request.GET.get("page"), show_account=False),

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portfolios import account_services as services
 from portfolios.models import Account, BasisMethodChange, Portfolio
 from portfolios.setup_forms import AccountForm, MethodChangeForm, PortfolioSettingsForm
+from portfolios.sharing import grants_given
 from portfolios.views.common import user_of
 
 
@@ -53,7 +54,12 @@ def portfolio_settings(request: HttpRequest, portfolio_id: int) -> HttpResponse:
         else:
             messages.success(request, "Portfolio settings saved.")
             return redirect("portfolios:dashboard", portfolio_id=portfolio.pk)
-    return render(request, "portfolios/setup/portfolio_settings.html", {"portfolio": portfolio, "form": form})
+    ctx = {
+        "portfolio": portfolio,
+        "form": form,
+        "grants": grants_given(owner=portfolio.owner, portfolio=portfolio),
+    }
+    return render(request, "portfolios/setup/portfolio_settings.html", ctx)
 
 
 @require_http_methods(["GET", "POST"])

@@ -30,6 +30,7 @@ from portfolios.forms import (
     transaction_initial,
 )
 from portfolios.models import LotPick, Portfolio, Transaction, TransactionType
+from portfolios.sharing import readable_or_404
 from portfolios.views.common import int_or_none, tz_of, user_of
 from taxes.models import TaxLot
 
@@ -165,7 +166,7 @@ def _form_context(
 
 @require_GET
 def transaction_list(request: HttpRequest, portfolio_id: int) -> HttpResponse:
-    portfolio = _get_portfolio_for_user(request, portfolio_id)
+    portfolio = readable_or_404(request, portfolio_id, Portfolio.objects.select_related("owner"))
     tz = tz_of(request)
     filters = TransactionFilterForm(request.GET, portfolio=portfolio, tz=tz)
     # A filter that cannot be applied as asked (an end before the start) lists nothing: dropping the bad

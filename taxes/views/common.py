@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from portfolios.models import Portfolio, User
+from portfolios.sharing import readable_or_404
 
 
 def user_of(request: HttpRequest) -> User:
@@ -21,7 +21,6 @@ def today_of(request: HttpRequest) -> date:
 
 
 def get_portfolio_for_user(request: HttpRequest, portfolio_id: int) -> Portfolio:
-    # Another user's id is a 404; the ledger status comes along since every page prints it.
-    return get_object_or_404(
-        Portfolio.objects.select_related("ledger_status"), pk=portfolio_id, owner=user_of(request)
-    )
+    # Another user's id is a 404 unless it is shared with them (read-only); the ledger status comes along
+    # since every page prints it.
+    return readable_or_404(request, portfolio_id, Portfolio.objects.select_related("ledger_status", "owner"))

@@ -7,13 +7,14 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from portfolios import selectors as portfolio_selectors
+from portfolios.sharing import owner_today
 from taxes.selectors import last_disposal_year, realized_for_year, realized_years
-from taxes.views.common import get_portfolio_for_user, today_of
+from taxes.views.common import get_portfolio_for_user
 
 
 def realized(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     portfolio = get_portfolio_for_user(request, portfolio_id)
-    this_year = today_of(request).year
+    this_year = owner_today(portfolio).year
     years = realized_years(portfolio=portfolio, today_year=this_year)
     try:
         year = int(request.GET.get("year", ""))

@@ -7,7 +7,9 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from portfolios.models import Portfolio
+from portfolios.models import Portfolio, User
+from portfolios.selectors import portfolio_list
+from portfolios.sharing import readable_or_404
 from taxes import rules
 from taxes.exports import render as render_export
 from taxes.forms import TaxProfileForm
@@ -39,17 +41,25 @@ def _checked_year(year: int) -> int:
 
 
 def _portfolio_filter(request: HttpRequest) -> Portfolio | None:
+    """The one portfolio the summary is limited to: one of the user's own or one shared with them."""
     raw = request.GET.get("portfolio", "")
     if not raw:
         return None
     if not raw.isdigit():
         raise Http404("No such portfolio.")
-    return get_object_or_404(Portfolio, pk=int(raw), owner=user_of(request))
+    return readable_or_404(request, int(raw), Portfolio.objects.select_related("owner"))
+
+
+def _taxpayer(request: HttpRequest, view_of: Portfolio | None) -> User:
+    """Whose return the summary is part of: the owner of a shared portfolio, else the user."""
+    return view_of.owner if view_of is not None else user_of(request)
 
 
 def summary_latest(request: HttpRequest) -> HttpResponse:
-    years = summary_years(owner=user_of(request), today=today_of(request))
-    return redirect("taxes:summary", year=years[0])
+    view_of = _portfolio_filter(request)
+    years = summary_years(owner=_taxpayer(request, view_of), today=today_of(request))
+    url = reverse("taxes:summary", args=[years[0]])
+    return redirect(url + (f"?portfolio={view_of.pk}" if view_of else ""))
 
 
 def summary(request: HttpRequest, year: int) -> HttpResponse:
@@ -60,13 +70,14 @@ def summary(request: HttpRequest, year: int) -> HttpResponse:
     if chosen.isdigit() and int(chosen) != year and int(chosen) in rules.available_years():
         url = reverse("taxes:summary", args=[int(chosen)])
         return redirect(url + (f"?portfolio={view_of.pk}" if view_of else ""))
-    data = year_summary(owner=user, year=year, portfolio=view_of)
+    taxpayer = _taxpayer(request, view_of)
+    data = year_summary(owner=taxpayer, year=year, portfolio=view_of)
     query = f"?portfolio={view_of.pk}" if view_of else ""
     ctx = {
         "summary": data,
         "year": year,
-        "years": summary_years(owner=user, today=today_of(request)),
-        "portfolios": list(Portfolio.objects.filter(owner=user)),
+        "years": summary_years(owner=taxpayer, today=today_of(request)),
+        "portfolios": portfolio_list(user=user),
         "view_of": view_of,
         "portfolio": view_of,
         "downloads": [
@@ -75,7 +86,7 @@ def summary(request: HttpRequest, year: int) -> HttpResponse:
         ],
         "txf_warning": TXF_WARNING if data.has_digital_asset_boxes else "",
         # Each download then opens a page that follows the worker, rather than saving a file at once.
-        "downloads_in_background": report_in_background(owner=user, year=year, portfolio=view_of),
+        "downloads_in_background": report_in_background(owner=taxpayer, year=year, portfolio=view_of),
     }
     return render(request, "taxes/summary.html", ctx)
 
@@ -86,10 +97,11 @@ def download(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
     year = _checked_year(year)
     user = user_of(request)
     view_of = _portfolio_filter(request)
-    if report_in_background(owner=user, year=year, portfolio=view_of):
+    taxpayer = _taxpayer(request, view_of)
+    if report_in_background(owner=taxpayer, year=year, portfolio=view_of):
         job = report_job_start(owner=user, year=year, fmt=fmt, portfolio=view_of)
         return redirect("taxes:report_job", job_id=job.pk)
-    out = render_export(year_summary(owner=user, year=year, portfolio=view_of), fmt)
+    out = render_export(year_summary(owner=taxpayer, year=year, portfolio=view_of), fmt)
     return _attachment(out.content, out.content_type, out.filename)
 
 
@@ -99,9 +111,16 @@ def _attachment(content: bytes, content_type: str, filename: str) -> HttpRespons
     return response
 
 
-def _job_of(request: HttpRequest, job_id: int) -> ReportJob:
-    # Another user's job is a 404, the same as one that never existed.
-    return get_object_or_404(ReportJob.objects.defer("content"), pk=job_id, owner=user_of(request))
+def _job_of(request: HttpRequest, job_id: int, *, with_content: bool = False) -> ReportJob:
+    # Another user's job is a 404, the same as one that never existed; so is a job for a portfolio that is
+    # no longer shared with the user.
+    jobs = ReportJob.objects.select_related("portfolio")
+    job = get_object_or_404(
+        jobs if with_content else jobs.defer("content"), pk=job_id, owner=user_of(request)
+    )
+    if job.portfolio is not None:
+        readable_or_404(request, job.portfolio.pk)
+    return job
 
 
 def report_job(request: HttpRequest, job_id: int) -> HttpResponse:
@@ -123,7 +142,7 @@ def report_job_status(request: HttpRequest, job_id: int) -> JsonResponse:
 
 
 def report_job_file(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = get_object_or_404(ReportJob, pk=job_id, owner=user_of(request))
+    job = _job_of(request, job_id, with_content=True)
     if job.status != ReportJob.Status.DONE or job.content is None:
         return redirect("taxes:report_job", job_id=job.pk)
     return _attachment(bytes(job.content), job.content_type, job.filename)
