@@ -1,6 +1,6 @@
 """The steps of an import, row by row: reading a cell (numbers, times, dates), the row's content hash for
-de-duplication, its preview line, its specific-ID picks, and the lot computation that reports every row it
-refuses rather than stopping at the first."""
+de-duplication, its preview line, the bulk write of its transactions and specific-ID picks, and the lot
+computation that reports every row it refuses rather than stopping at the first."""
 
 from __future__ import annotations
 
@@ -9,10 +9,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
+from django.utils import timezone
+
+from portfolios.bulk import LOT_PICK, TRANSACTION
+from portfolios.db import insert_rows
 from portfolios.fields import canonical
 from portfolios.importers import LedgerRow, LineError
+from portfolios.importers.common import OUT_OF_RANGE
 from portfolios.models import LotPick, Portfolio, Transaction
 from portfolios.services import TransactionData
+from portfolios.transaction_checks import amount_error
 from taxes.services import RecomputeError, RecomputeResult, portfolio_recompute
 
 # A file whose rows fail the lot computation is checked again without each failing row, this many times.
@@ -68,7 +74,11 @@ def cell_timestamp(value: str, *, line: int, errors: list[LineError]) -> datetim
             LineError(line, "timestamp", f"{value!r} has no UTC offset; add one such as +00:00 or Z.")
         )
         return None
-    return ts.astimezone(UTC)
+    try:
+        return ts.astimezone(UTC)
+    except OverflowError:
+        errors.append(LineError(line, "timestamp", f"{value!r} is out of range: {OUT_OF_RANGE}."))
+        return None
 
 
 def cell_date(value: str, *, name: str, line: int, errors: list[LineError]) -> date | None:
@@ -120,16 +130,16 @@ def preview_row(row: ImportRow) -> dict[str, str]:
 def lots_with_rows(
     *,
     portfolio: Portfolio,
-    created: list[Transaction],
     row_of: dict[int, ImportRow],
     errors: list[LineError],
     left_out: bool,
 ) -> RecomputeResult | None:
-    """Compute the lots with the new rows. A row the computation refuses is reported and taken out, and the
-    computation runs again, so the rows after it are still checked (up to MAX_LOT_ERRORS of them)."""
-    remaining = {tx.pk: tx for tx in created}
+    """Compute the lots with the new rows (`row_of`: each new transaction's id and its row). A row the
+    computation refuses is reported and taken out, and the computation runs again, so the rows after it are
+    still checked (up to MAX_LOT_ERRORS of them)."""
+    remaining = {pk: row.data.timestamp for pk, row in row_of.items() if row.data is not None}
     for _attempt in range(MAX_LOT_ERRORS):
-        first = min((tx.timestamp, tx.pk) for tx in remaining.values())
+        first = min((timestamp, pk) for pk, timestamp in remaining.items())
         try:
             return portfolio_recompute(portfolio=portfolio, changed_from=first)
         except RecomputeError as exc:
@@ -156,8 +166,63 @@ def lots_with_rows(
     return None
 
 
+# The columns of the rows `transactions_create` writes, in their order.
+TRANSACTION_COLUMNS = (
+    "portfolio_id",
+    "account_id",
+    "type",
+    "timestamp",
+    "asset_id",
+    "quantity",
+    "unit_price",
+    "fee",
+    "counter_asset_id",
+    "counter_quantity",
+    "to_account_id",
+    "acquired_at",
+    "cost_basis",
+    "external_id",
+    "content_hash",
+    "notes",
+    "created_at",
+    "updated_at",
+)
+
+
+def transactions_create(*, portfolio: Portfolio, rows: list[ImportRow]) -> list[int]:
+    """Write the rows' transactions in one bulk insert; their new ids, in the rows' order."""
+    now = timezone.now()
+    values = []
+    for row in rows:
+        d = row.data
+        assert d is not None
+        values.append(
+            (
+                portfolio.pk,
+                d.account.pk,
+                d.type,
+                d.timestamp,
+                d.asset.pk if d.asset is not None else None,
+                d.quantity,
+                d.unit_price,
+                d.fee,
+                d.counter_asset.pk if d.counter_asset is not None else None,
+                d.counter_quantity,
+                d.to_account.pk if d.to_account is not None else None,
+                d.acquired_at,
+                d.cost_basis,
+                d.external_id,
+                row.key[5:] if row.key.startswith("hash:") else "",
+                d.notes,
+                now,
+                now,
+            )
+        )
+    return insert_rows(TRANSACTION, TRANSACTION_COLUMNS, values, with_ids=True)
+
+
 def picks_create(
-    *, portfolio: Portfolio, rows: list[ImportRow], created: list[Transaction], errors: list[LineError]
+    *, portfolio: Portfolio, rows: list[ImportRow], ids: list[int], errors: list[LineError]
 ) -> None:
     wanted = {ref for row in rows for ref, _ in row.picks}
     if not wanted:
@@ -168,7 +233,7 @@ def picks_create(
         )
     )
     picks = []
-    for row, tx in zip(rows, created, strict=True):
+    for row, tx_id in zip(rows, ids, strict=True):
         for ref, qty in row.picks:
             origin = by_ext.get(ref)
             if origin is None:
@@ -178,10 +243,10 @@ def picks_create(
                     )
                 )
                 continue
-            if qty <= 0:
-                errors.append(
-                    LineError(row.line, "lot_picks", "each picked quantity must be greater than zero.")
-                )
+            problem = amount_error(qty, positive=True)
+            if problem:
+                message = f"the quantity picked from {ref!r}: {problem[0].lower()}{problem[1:]}"
+                errors.append(LineError(row.line, "lot_picks", message))
                 continue
-            picks.append(LotPick(transaction=tx, origin_id=origin, quantity=qty))
-    LotPick.objects.bulk_create(picks)
+            picks.append((tx_id, origin, qty))
+    insert_rows(LOT_PICK, ("transaction_id", "origin_id", "quantity"), picks)

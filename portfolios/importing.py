@@ -14,7 +14,6 @@ from django.db import transaction
 
 from portfolios.account_services import portfolio_for_user
 from portfolios.assets import AssetError, AssetResolver, NewAsset
-from portfolios.db import bulk_insert
 from portfolios.import_steps import (
     ImportRow,
     cell_date,
@@ -25,9 +24,11 @@ from portfolios.import_steps import (
     lots_with_rows,
     picks_create,
     preview_row,
+    transactions_create,
 )
 from portfolios.importers import LedgerRow, LineError, asset_class_guess
 from portfolios.importers import convert as convert_foreign
+from portfolios.importers.text import UnreadableFile, checked
 from portfolios.models import Account, Asset, Portfolio, Transaction, TransactionType
 from portfolios.models.ledger import LEDGER_FIELDS, BasisMethod, User
 from portfolios.services import TransactionData, ledger_changed, transaction_errors
@@ -40,6 +41,7 @@ EXTRA = "\x00extra"  # marks a row with more values than the header has columns
 # Column widths of the names a row may create (Asset.symbol, Account.name, Transaction.external_id).
 MAX_LENGTH = {"asset": 20, "counter_asset": 20, "account": 100, "to_account": 100, "external_id": 200}
 KNOWN_FORMATS = "Coinbase, Kraken, Binance, Koinly, CoinTracker or a brokerage CSV"
+TYPES = frozenset(TransactionType.values)  # Django builds `values` anew on every access
 
 
 class LedgerImportError(Exception):
@@ -97,7 +99,10 @@ def ledger_import(
     """
     if basis_method not in BasisMethod.values:
         raise LedgerImportError([LineError(0, "basis_method", f"Unknown basis method {basis_method!r}.")])
-    text = file.read()
+    try:
+        text = checked(file.read())
+    except UnreadableFile as exc:
+        raise LedgerImportError(exc.errors) from None
     conversion = convert_foreign(text, account=account, mapping=mapping, format=source_format)
     origins: list[LedgerRow] | None = None
     if conversion is None:
@@ -205,7 +210,7 @@ def _import(
             if len(raw.get(name, "").strip()) > width:
                 errors.append(LineError(line, name, f"longer than {width} characters."))
         typ = raw.get("type", "").strip().lower()
-        if typ not in TransactionType.values:
+        if typ not in TYPES:
             errors.append(
                 LineError(
                     line,
@@ -324,46 +329,22 @@ def _import(
             summary.duplicates += 1
         else:
             new_rows.append(row)
-    objs = []
-    for row in new_rows:
-        assert row.data is not None
-        d = row.data
-        objs.append(
-            Transaction(
-                portfolio=portfolio,
-                account=d.account,
-                type=d.type,
-                timestamp=d.timestamp,
-                asset=d.asset,
-                quantity=d.quantity,
-                unit_price=d.unit_price,
-                fee=d.fee,
-                counter_asset=d.counter_asset,
-                counter_quantity=d.counter_quantity,
-                to_account=d.to_account,
-                acquired_at=d.acquired_at,
-                cost_basis=d.cost_basis,
-                external_id=d.external_id,
-                content_hash=row.key[5:] if row.key.startswith("hash:") else "",
-                notes=d.notes,
-            )
-        )
     progress(45)
-    created = bulk_insert(Transaction, objs, need_ids=True)
+    ids = transactions_create(portfolio=portfolio, rows=new_rows)
     progress(60)
-    summary.created = len(created)
-    row_of = {tx.pk: row for tx, row in zip(created, new_rows, strict=True)}
-    picks_create(portfolio=portfolio, rows=new_rows, created=created, errors=errors)
+    summary.created = len(ids)
+    row_of = dict(zip(ids, new_rows, strict=True))
+    picks_create(portfolio=portfolio, rows=new_rows, ids=ids, errors=errors)
     summary.preview = [preview_row(r) for r in new_rows[:20]]
-    if created:
+    if ids:
         summary.recompute = lots_with_rows(
-            portfolio=portfolio, created=created, row_of=row_of, errors=errors, left_out=row_errors
+            portfolio=portfolio, row_of=row_of, errors=errors, left_out=row_errors
         )
         if summary.recompute is not None:
             progress(95)
     if errors:
         raise LedgerImportError(sorted(errors, key=lambda e: (e.line, e.field)))
-    if created:
+    if ids:
         ledger_changed(portfolio=portfolio)
     return summary
 

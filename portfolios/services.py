@@ -3,7 +3,7 @@ transaction the engine cannot account for (e.g. selling more than the account ho
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -11,17 +11,19 @@ from decimal import Decimal
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
+from portfolios.ledger_hooks import LEDGER_CHANGED_HOOKS
 from portfolios.models import LotPick, Portfolio, Transaction
 from portfolios.models.ledger import (
     INCOME_TYPES,
     REQUIRED_FIELDS,
 )
+from portfolios.snapshots.changes import portfolio_recompute_noted
 
 # TransactionData and its checks live beside the services that take them; callers import them from here.
 from portfolios.transaction_checks import MAX_AMOUNT as MAX_AMOUNT
 from portfolios.transaction_checks import TransactionData as TransactionData
 from portfolios.transaction_checks import transaction_errors as transaction_errors
-from taxes.services import RecomputeError, portfolio_recompute
+from taxes.services import RecomputeError
 
 ZERO = Decimal(0)
 # Engine field names -> ledger field names, for error messages.
@@ -65,7 +67,7 @@ def _recompute_or_reject(
     *, portfolio: Portfolio, changed_from: tuple[datetime, int], subject_id: int | None
 ) -> None:
     try:
-        portfolio_recompute(portfolio=portfolio, changed_from=changed_from)
+        portfolio_recompute_noted(portfolio=portfolio, changed_from=changed_from)
     except RecomputeError as exc:
         name = ENGINE_FIELD.get(exc.field or "", exc.field or NON_FIELD_ERRORS)
         if exc.transaction_id is not None and exc.transaction_id != subject_id:
@@ -84,16 +86,8 @@ def ledger_changed(*, portfolio: Portfolio) -> None:
     one portfolio moves basis into a replacement lot in another.
     """
     for pid in Portfolio.objects.filter(owner_id=portfolio.owner_id).values_list("pk", flat=True):
-        for hook in _LEDGER_CHANGED_HOOKS:
+        for hook in LEDGER_CHANGED_HOOKS:
             transaction.on_commit(lambda hook=hook, pid=pid: hook(pid))  # type: ignore[misc]
-
-
-_LEDGER_CHANGED_HOOKS: list[Callable[[int], None]] = []
-
-
-def on_ledger_changed(hook: Callable[[int], None]) -> Callable[[int], None]:
-    _LEDGER_CHANGED_HOOKS.append(hook)
-    return hook
 
 
 def _write(*, portfolio: Portfolio, data: TransactionData, tx: Transaction | None) -> Transaction:

@@ -1,24 +1,28 @@
 """Celery tasks of the portfolios app: thin, idempotent, take ids and call services.
 
-Every task is acks_late (a worker killed mid-task leaves its message to be redelivered) and retried with
-exponential backoff and jitter on transient faults: a database that is briefly unreachable or locked, a
-price API that keeps failing. Snapshots are scheduled through `snapshot_schedule`, debounced per portfolio.
+Every task is acks_late (a worker killed mid-task leaves its message to be redelivered, within a minute:
+see CELERY_VISIBILITY_TIMEOUT) and retried with exponential backoff and jitter on transient faults: a
+database that is briefly unreachable or locked, a price API that keeps failing. Snapshots are scheduled
+through `snapshot_schedule`, debounced per portfolio, and written in one transaction, so a killed worker
+leaves the previous snapshot whole and the redelivered task writes the new one.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
+from django.db.models import Min
 from django.utils import timezone
 
+import config.celery  # noqa: F401  (the app these tasks are sent with and run by)
 from portfolios.models import Portfolio, PriceQuote
 from portfolios.pricing.client import PriceSourceUnavailable
 from portfolios.snapshots import portfolio_snapshot_compute, portfolios_holding, portfolios_snapshot_compute
@@ -31,7 +35,9 @@ RELIABLE: dict[str, Any] = {
     "reject_on_worker_lost": True,
     "autoretry_for": TRANSIENT,
     "retry_backoff": 2,  # 2, 4, 8, ... seconds, with full jitter
-    "retry_backoff_max": 300,
+    # Under the broker's visibility timeout (45 s): a message held longer for its countdown would be
+    # delivered again before it runs (the task's lease, config.celery, keeps that to one run).
+    "retry_backoff_max": 40,
     "retry_jitter": True,
     "max_retries": 6,
 }
@@ -82,7 +88,11 @@ def snapshot_schedule_many(portfolio_ids: Iterable[int]) -> int:
     return len(fresh)
 
 
-@shared_task(name="portfolios.tasks.snapshot_portfolio", **RELIABLE)  # type: ignore[untyped-decorator]
+# Snapshot tasks run on Celery's plain Task, without the lease of config.celery: a snapshot is idempotent and
+# serialised per owner by its own lock, so a second copy of the message only writes the same numbers again,
+# and for a one-portfolio snapshot the lease's cache round trips and heartbeat thread cost as much as the
+# snapshot itself.
+@shared_task(name="portfolios.tasks.snapshot_portfolio", base=Task, ignore_result=True, **RELIABLE)  # type: ignore[untyped-decorator]
 def snapshot_portfolio(portfolio_id: int, rebuild_history: bool = False) -> dict[str, Any]:
     """Compute and store the portfolio's snapshot (and its daily history) now."""
     try:
@@ -98,13 +108,18 @@ def snapshot_portfolio(portfolio_id: int, rebuild_history: bool = False) -> dict
     }
 
 
-@shared_task(name="portfolios.tasks.snapshot_portfolios", **RELIABLE)  # type: ignore[untyped-decorator]
-def snapshot_portfolios(portfolio_ids: list[int], rebuild_history: bool = False) -> dict[str, Any]:
-    """Snapshots of a batch of portfolios (a price-refresh fan-out), read together and written together.
-    A portfolio that fails for a reason other than a transient fault is retried alone, so it cannot hold
-    the others back."""
+@shared_task(name="portfolios.tasks.snapshot_portfolios", base=Task, ignore_result=True, **RELIABLE)  # type: ignore[untyped-decorator]
+def snapshot_portfolios(
+    portfolio_ids: list[int], rebuild_history: bool = False, history_from: str | None = None
+) -> dict[str, Any]:
+    """Snapshots of a batch of portfolios (a price-refresh fan-out), read together and written together;
+    `history_from` (ISO date): past closes changed from that day. A portfolio that fails for a reason other
+    than a transient fault is retried alone, so it cannot hold the others back."""
+    since = date.fromisoformat(history_from) if history_from else None
     try:
-        snapshots = portfolios_snapshot_compute(portfolio_ids=portfolio_ids, rebuild_history=rebuild_history)
+        snapshots = portfolios_snapshot_compute(
+            portfolio_ids=portfolio_ids, rebuild_history=rebuild_history, history_from=since
+        )
     except TRANSIENT:
         raise
     except Exception:
@@ -114,7 +129,9 @@ def snapshot_portfolios(portfolio_ids: list[int], rebuild_history: bool = False)
         done = 0
         for pid in portfolio_ids:
             try:
-                portfolio_snapshot_compute(portfolio_id=pid, rebuild_history=rebuild_history)
+                portfolio_snapshot_compute(
+                    portfolio_id=pid, rebuild_history=rebuild_history, history_from=since
+                )
                 done += 1
             except Portfolio.DoesNotExist:
                 continue
@@ -158,16 +175,26 @@ def refresh_prices_latest() -> dict[str, Any]:
 
 @shared_task(name="portfolios.tasks.refresh_prices_history", **RELIABLE)  # type: ignore[untyped-decorator]
 def refresh_prices_history() -> dict[str, Any]:
-    """Daily: fetch the daily price history, then rebuild the value history of the affected portfolios
-    (past closes may have changed, e.g. real prices replacing the offline ones)."""
+    """Daily: fetch the daily price history, then bring the value history of the affected portfolios up to
+    date from the first day a quote was written for (past closes may have changed, e.g. real prices
+    replacing the offline ones)."""
     from portfolios.pricing.services import prices_refresh_history
 
     started = timezone.now()
     result = prices_refresh_history()
-    portfolio_ids = portfolios_holding(asset_ids=_refreshed_assets(started))
+    written = dict(
+        PriceQuote.objects.filter(fetched_at__gte=started)
+        .order_by()
+        .values("asset_id")
+        .annotate(first=Min("at"))
+        .values_list("asset_id", "first")
+    )
+    portfolio_ids = portfolios_holding(asset_ids=written)
+    first = min(written.values(), default=None)
+    since = {"history_from": first.astimezone(UTC).date().isoformat()} if first else {}
     for start in range(0, len(portfolio_ids), FANOUT_BATCH):
         batch = portfolio_ids[start : start + FANOUT_BATCH]
-        snapshot_portfolios.apply_async(args=[batch], kwargs={"rebuild_history": True})
+        snapshot_portfolios.apply_async(args=[batch], kwargs=since)
     return {
         "created": result.created,
         "updated": result.updated,

@@ -7,10 +7,19 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from portfolios.db import bulk_insert
+from portfolios.bulk import (
+    DISPOSAL,
+    ENGINE_CHECKPOINT,
+    INCOME_RECORD,
+    NON_TAXABLE_TRANSFER,
+    TAX_LOT,
+    WASH_SALE_RECORD,
+)
+from portfolios.db import insert_rows, replace_rows
 from portfolios.models import Portfolio, Transaction, User
 from taxes import engine
 from taxes.ledger import LedgerContext, after_key_q, ledger_context, ledger_events
@@ -141,6 +150,74 @@ def portfolio_recompute_or_flag(
         return None
 
 
+# The columns each row below gives, in its order (portfolios.bulk lists every table's columns).
+LOT_COLUMNS = (
+    "portfolio_id",
+    "account_id",
+    "asset_id",
+    "lot_id",
+    "origin_id",
+    "source",
+    "quantity",
+    "basis",
+    "acquired",
+    "received",
+    "long_term_from",
+    "loss_basis",
+    "wash_adjustment",
+)
+_RECORD = ("portfolio_id", "transaction_id", "event_timestamp")
+DISPOSAL_COLUMNS = (
+    *_RECORD,
+    "kind",
+    "account_id",
+    "asset_id",
+    "lot_id",
+    "origin_id",
+    "quantity",
+    "acquired",
+    "disposed",
+    "proceeds",
+    "basis",
+    "gain",
+    "term",
+    "taxable",
+    "wash_disallowed",
+)
+INCOME_COLUMNS = (*_RECORD, "kind", "account_id", "asset_id", "date", "quantity", "value", "taxable")
+TRANSFER_COLUMNS = (
+    *_RECORD,
+    "kind",
+    "account_id",
+    "asset_id",
+    "lot_id",
+    "quantity",
+    "acquired",
+    "date",
+    "basis",
+    "fair_value",
+    "term",
+    "deduction",
+)
+WASH_SALE_COLUMNS = (
+    *_RECORD,
+    "loss_lot_id",
+    "replacement_id",
+    "replacement_lot_id",
+    "quantity",
+    "disallowed",
+    "added_to_basis",
+)
+CHECKPOINT_COLUMNS = (
+    "owner_id",
+    "after_timestamp",
+    "after_id",
+    "replace_from_timestamp",
+    "replace_from_id",
+    "state",
+)
+
+
 def _store(
     *,
     ctx: LedgerContext,
@@ -148,146 +225,137 @@ def _store(
     start: engine.Checkpoint | None,
     events: list[engine.Event],
 ) -> None:
+    """Make the stored rows what `result` says. Records from `start.replace_from` on (all of them without
+    `start`) and the open lots are replaced by `replace_rows`: the rows identical to those stored stay, the
+    rest are deleted and written anew, so a late edit writes only what it changed."""
     owner = ctx.owner
-    if start is None:
-        for model in (Disposal, IncomeRecord, NonTaxableTransfer, WashSaleRecord):
-            model.objects.filter(portfolio__owner=owner).delete()
-        EngineCheckpoint.objects.filter(owner=owner).delete()
-    else:
+    checkpoints = EngineCheckpoint.objects.filter(owner=owner)
+    replace = Q()
+    if start is not None:
         replace = after_key_q(
             start.replace_from, inclusive=True, ts_field="event_timestamp", id_field="transaction_id"
         )
-        for model in (Disposal, IncomeRecord, NonTaxableTransfer, WashSaleRecord):
-            model.objects.filter(portfolio__owner=owner).filter(replace).delete()
-        EngineCheckpoint.objects.filter(owner=owner).filter(
+        checkpoints = checkpoints.filter(
             after_key_q(start.after, inclusive=False, ts_field="after_timestamp", id_field="after_id")
-        ).delete()
-    TaxLot.objects.filter(portfolio__owner=owner).delete()
+        )
+    checkpoints.delete()
 
     pid = ctx.account_portfolio
-    bulk_insert(
-        TaxLot,
-        (
-            TaxLot(
-                portfolio_id=pid[lot.account],
-                account_id=lot.account,
-                asset_id=lot.asset,
-                lot_id=lot.lot_id,
-                origin_id=lot.origin_event_id,
-                source=lot.source,
-                quantity=lot.quantity,
-                basis=lot.basis,
-                acquired=lot.acquired,
-                received=lot.received,
-                long_term_from=lot.long_term_from,
-                loss_basis=lot.loss_basis,
-                wash_adjustment=lot.wash_adjustment,
-            )
-            for lot in result.lots
-        ),
-    )
     timestamps = _event_timestamps(result, known={e.id: e.timestamp for e in events})
     # A wash sale is filed with its loss sale's portfolio (the replacement may sit in another).
     loss_portfolio = {d.event_id: pid[d.account] for d in result.disposals}
     missing = {w.loss_event_id for w in result.wash_sales} - loss_portfolio.keys()
     if missing:
         loss_portfolio.update(Transaction.objects.filter(id__in=missing).values_list("id", "portfolio_id"))
-    bulk_insert(
-        Disposal,
+
+    lots = [
         (
-            Disposal(
-                portfolio_id=pid[d.account],
-                transaction_id=d.event_id,
-                event_timestamp=timestamps[d.event_id],
-                kind=d.kind,
-                account_id=d.account,
-                asset_id=d.asset,
-                lot_id=d.lot_id,
-                origin_id=d.origin_event_id,
-                quantity=d.quantity,
-                acquired=d.acquired,
-                disposed=d.disposed,
-                proceeds=d.proceeds,
-                basis=d.basis,
-                gain=d.gain,
-                term=d.term.value,
-                taxable=d.taxable,
-                wash_disallowed=d.wash_disallowed,
-            )
-            for d in result.disposals
-        ),
+            pid[lot.account],
+            lot.account,
+            lot.asset,
+            lot.lot_id,
+            lot.origin_event_id,
+            lot.source,
+            lot.quantity,
+            lot.basis,
+            lot.acquired,
+            lot.received,
+            lot.long_term_from,
+            lot.loss_basis,
+            lot.wash_adjustment,
+        )
+        for lot in result.lots
+    ]
+    replace_rows(TAX_LOT, LOT_COLUMNS, lots, TaxLot.objects.filter(portfolio__owner=owner))
+    disposals = [
+        (
+            pid[d.account],
+            d.event_id,
+            timestamps[d.event_id],
+            d.kind,
+            d.account,
+            d.asset,
+            d.lot_id,
+            d.origin_event_id,
+            d.quantity,
+            d.acquired,
+            d.disposed,
+            d.proceeds,
+            d.basis,
+            d.gain,
+            d.term.value,
+            d.taxable,
+            d.wash_disallowed,
+        )
+        for d in result.disposals
+    ]
+    replace_rows(DISPOSAL, DISPOSAL_COLUMNS, disposals, _records(Disposal, owner, replace))
+    income = [
+        (
+            pid[r.account],
+            r.event_id,
+            timestamps[r.event_id],
+            r.kind,
+            r.account,
+            r.asset,
+            r.date,
+            r.quantity,
+            r.value,
+            r.taxable,
+        )
+        for r in result.income
+    ]
+    replace_rows(INCOME_RECORD, INCOME_COLUMNS, income, _records(IncomeRecord, owner, replace))
+    transfers = [
+        (
+            pid[t.account],
+            t.event_id,
+            timestamps[t.event_id],
+            t.kind,
+            t.account,
+            t.asset,
+            t.lot_id,
+            t.quantity,
+            t.acquired,
+            t.date,
+            t.basis,
+            t.fair_value,
+            t.term.value,
+            t.deduction,
+        )
+        for t in result.transfers
+    ]
+    replace_rows(
+        NON_TAXABLE_TRANSFER, TRANSFER_COLUMNS, transfers, _records(NonTaxableTransfer, owner, replace)
     )
-    bulk_insert(
-        IncomeRecord,
+    wash_sales = [
         (
-            IncomeRecord(
-                portfolio_id=pid[r.account],
-                transaction_id=r.event_id,
-                event_timestamp=timestamps[r.event_id],
-                kind=r.kind,
-                account_id=r.account,
-                asset_id=r.asset,
-                date=r.date,
-                quantity=r.quantity,
-                value=r.value,
-                taxable=r.taxable,
-            )
-            for r in result.income
-        ),
-    )
-    bulk_insert(
-        NonTaxableTransfer,
-        (
-            NonTaxableTransfer(
-                portfolio_id=pid[t.account],
-                transaction_id=t.event_id,
-                event_timestamp=timestamps[t.event_id],
-                kind=t.kind,
-                account_id=t.account,
-                asset_id=t.asset,
-                lot_id=t.lot_id,
-                quantity=t.quantity,
-                acquired=t.acquired,
-                date=t.date,
-                basis=t.basis,
-                fair_value=t.fair_value,
-                term=t.term.value,
-                deduction=t.deduction,
-            )
-            for t in result.transfers
-        ),
-    )
-    bulk_insert(
-        WashSaleRecord,
-        (
-            WashSaleRecord(
-                portfolio_id=loss_portfolio[w.loss_event_id],
-                transaction_id=w.loss_event_id,
-                event_timestamp=timestamps[w.loss_event_id],
-                loss_lot_id=w.loss_lot_id,
-                replacement_id=w.replacement_event_id,
-                replacement_lot_id=w.replacement_lot_id,
-                quantity=w.quantity,
-                disallowed=w.disallowed,
-                added_to_basis=w.added_to_basis,
-            )
-            for w in result.wash_sales
-        ),
-    )
-    EngineCheckpoint.objects.bulk_create(
-        (
-            EngineCheckpoint(
-                owner_id=owner.pk,
-                after_timestamp=cp.after[0],
-                after_id=cp.after[1],
-                replace_from_timestamp=cp.replace_from[0],
-                replace_from_id=cp.replace_from[1],
-                state=cp.to_json(),
-            )
+            loss_portfolio[w.loss_event_id],
+            w.loss_event_id,
+            timestamps[w.loss_event_id],
+            w.loss_lot_id,
+            w.replacement_event_id,
+            w.replacement_lot_id,
+            w.quantity,
+            w.disallowed,
+            w.added_to_basis,
+        )
+        for w in result.wash_sales
+    ]
+    replace_rows(WASH_SALE_RECORD, WASH_SALE_COLUMNS, wash_sales, _records(WashSaleRecord, owner, replace))
+    insert_rows(
+        ENGINE_CHECKPOINT,
+        CHECKPOINT_COLUMNS,
+        [
+            (owner.pk, cp.after[0], cp.after[1], cp.replace_from[0], cp.replace_from[1], cp.to_json())
             for cp in result.checkpoints
-        ),
-        batch_size=50,
+        ],
     )
+
+
+def _records(model: type[models.Model], owner: User, replace: Q) -> QuerySet:
+    """The owner's stored records of `model` that this recompute replaces."""
+    return model._default_manager.filter(portfolio__owner=owner).filter(replace)
 
 
 def _event_timestamps(result: engine.Result, *, known: dict[int, datetime]) -> dict[int, datetime]:

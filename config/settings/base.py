@@ -3,10 +3,10 @@
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 from config.env import Env
+from config.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "portfolios",
     "taxes",
     "rebalancing",
@@ -68,7 +71,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After OTPMiddleware: a two-factor user's session enters its code before any other page.
+    "portfolios.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "portfolios.middleware.RememberPortfolioMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -85,6 +91,12 @@ AXES_COOLOFF_TIME = env.int("AXES_COOLOFF_HOURS", default=1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# A wrong two-factor code counts as a failed login; axes records the request without it.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
+
+# Two-factor sign-in (django-otp, portfolios/two_factor.py): the name authenticator apps show.
+OTP_TOTP_ISSUER = "Lotwise"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Content-Security-Policy (django-csp), the same in every environment so the tests run under it: pages load
 # only our own scripts, styles, images and fonts. Nothing inline runs, so an injected name or note cannot
@@ -127,7 +139,7 @@ TEMPLATES = [
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -151,18 +163,38 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="lotwise@localhost")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        # API tokens made in Settings (for scripts); a session that entered its two-factor code; HTTP Basic
+        # for users without two-factor sign-in.
+        "portfolios.tokens.ApiTokenAuthentication",
+        "portfolios.tokens.VerifiedSessionAuthentication",
+        "portfolios.tokens.PasswordAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON nested deeper than the parser can follow is a 400 on every endpoint, not a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "portfolios.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "portfolios.api.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "portfolios.api.schema.ApiSchema",
     "COERCE_DECIMAL_TO_STRING": True,
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # ?page=N&page_size=M (at most 1000 rows a page).
+    "DEFAULT_PAGINATION_CLASS": "portfolios.api.pagination.ApiPagination",
     "PAGE_SIZE": 100,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # A runaway script is slowed down (429 with Retry-After), never a person.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="120/minute"),
+        "user": env.str("API_THROTTLE_USER", default="1200/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lotwise API",
@@ -170,6 +202,13 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from our own static files: no CDN at run time.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "DESCRIPTION": "Every object is the requesting user's own: another user's ids answer 404. Amounts are "
+    "exact decimal strings. Lists come in pages (`count`, `next`, `previous`, `results`).",
+    # Request bodies as components of their own, without the read-only fields of the answers.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The classes an asset may be given (no cash) apart from every class an asset has.
+    "ENUM_NAME_OVERRIDES": {"ChoosableAssetClassEnum": "portfolios.api.assets.CLASS_CHOICES"},
+    "PATH_CONVERTER_OVERRIDES": {"api_id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
 }
 
 # --- Celery -------------------------------------------------------------------------------------------
@@ -177,16 +216,21 @@ SPECTACULAR_SETTINGS = {
 # gives the embedded default a real worker and beat that need no server.
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_QUEUE_DIR = Path(env.str("CELERY_QUEUE_DIR", default=str(VAR_DIR / "celery")))
-# Redis: a message a worker took but never acknowledged (it died) goes back to the queue after this many
-# seconds. Keep it above the longest countdown/ETA a task is given, or that task may run twice.
-CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+# Redis: a message a worker took but never acknowledged goes back to the queue this many seconds after it
+# was taken, looked for every 5 s. Tasks acknowledge when they end, so this is how the work of a worker that
+# died is delivered again: within a minute. A task that outlives it (a large import, a price history) is
+# delivered a second time while it runs; the copy finds the task's heartbeat lease (config.celery) and
+# waits for it to finish, or to stop beating, so no task runs twice at once or again once done. Jobs the
+# pages follow (imports, tax files) also carry their own heartbeat, checked by the beat task below.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=45)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
-        # How often workers look for such messages: about a fifth of the timeout, between 1 s and 100 s.
-        "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 5)),
+        # How often workers look for such messages: a fifth of the timeout, at most every 5 s (every 50 s
+        # with a timeout of 500 s or more).
+        "unacked_restore_interval": max(1, min(5, CELERY_VISIBILITY_TIMEOUT // 5)),
         "unacked_restore_throttle": 1 if CELERY_VISIBILITY_TIMEOUT < 500 else 10,
     }
     CELERY_RESULT_EXPIRES = 24 * 3600
@@ -202,9 +246,15 @@ else:
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Task modules other than the apps' tasks.py, which are found by themselves.
+CELERY_IMPORTS = ["portfolios.import_tasks"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fix-up closes the database connection before and after every task unless this is set, and a
+# worker then pays a new PostgreSQL connection for each task. Reused for this many tasks, with Django's
+# usual check before each (config.celery: CONN_MAX_AGE, CONN_HEALTH_CHECKS).
+CELERY_DB_REUSE_MAX = 1000
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
@@ -224,6 +274,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "portfolios.tasks.refresh_prices_history",
         "schedule": crontab(hour=0, minute=20),
         "options": {"expires": 6 * 3600},
+    },
+    # An import or tax file whose worker stopped beating (config.heartbeat) is run again, or failed with a
+    # message after its second run; one whose message was lost is sent again.
+    "revive-import-jobs": {
+        "task": "portfolios.import_tasks.revive_import_jobs",
+        "schedule": 15.0,
+        "options": {"expires": 14},
+    },
+    "revive-report-jobs": {
+        "task": "taxes.tasks.revive_report_jobs",
+        "schedule": 15.0,
+        "options": {"expires": 14},
     },
     "purge-import-jobs": {
         "task": "portfolios.import_tasks.purge_import_jobs",

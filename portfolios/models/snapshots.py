@@ -51,3 +51,43 @@ class ValuePoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.portfolio_id} {self.date}"
+
+
+class HistoryState(models.Model):
+    """Where a portfolio's ValuePoint history stands against its ledger (portfolios/snapshots/changes.py).
+
+    `ledger_at` is the LedgerStatus.computed_at the history was computed from. A ledger change writes itself
+    here in the transaction of its recompute: `changed_to` is the LedgerStatus.computed_at after the last
+    change written since, and `changed_from` the first day (in the owner's time zone) those changes can
+    reach, null when that is not known. The next snapshot brings the history up to date and clears both.
+    """
+
+    portfolio = models.OneToOneField(
+        Portfolio, on_delete=models.CASCADE, primary_key=True, related_name="history_state"
+    )
+    ledger_at = models.DateTimeField(null=True, blank=True)
+    changed_to = models.DateTimeField(null=True, blank=True)
+    changed_from = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.portfolio_id} history of {self.ledger_at}"
+
+
+class HoldingsCheckpoint(models.Model):
+    """What a portfolio held at the end of a day (the last of each month), summed per day received and
+    asset: `held` is [[received ISO date, asset id, quantity, basis], ...] with exact decimal strings,
+    sorted. A snapshot after a ledger change compares it with the new lots to find the first day whose
+    value history changed."""
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="holdings_checkpoints")
+    date = models.DateField()
+    held = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["portfolio", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "date"], name="holdingscheckpoint_portfolio_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.portfolio_id} holdings at the end of {self.date}"

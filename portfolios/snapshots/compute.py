@@ -8,19 +8,21 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from portfolios.models import Portfolio, PortfolioSnapshot, ValuePoint
 from portfolios.models.ledger import SECURITY_CLASSES
-from portfolios.pricing.selectors import PricePoint, price_history, price_history_points, prices_latest
+from portfolios.models.snapshots import HistoryState, HoldingsCheckpoint
+from portfolios.pricing.selectors import PricePoint, price_history, price_history_points
 
 from .entered import entered_prices, history_with_entered, with_entered
 from .history import ValueHistory
 from .inputs import load_inputs
 from .money import WIDE, as_text, iso_utc, ratio, round_money
+from .prices import latest_prices
 from .summary import OK, price_status, summarise
 
 KEEP_SNAPSHOTS = 30
@@ -30,16 +32,21 @@ SECURITY_MAX_AGE = timedelta(days=4)
 
 
 def portfolio_snapshot_compute(
-    *, portfolio_id: int, as_of: datetime | None = None, rebuild_history: bool = False
+    *,
+    portfolio_id: int,
+    as_of: datetime | None = None,
+    rebuild_history: bool = False,
+    history_from: date | None = None,
 ) -> PortfolioSnapshot:
     """Compute and store a snapshot of the portfolio at `as_of` (default: now), with its daily history.
 
-    Raises Portfolio.DoesNotExist for an unknown id. Everything is written in one transaction: a worker
+    Raises Portfolio.DoesNotExist for an unknown id. It is read and written in one transaction: a worker
     killed half-way leaves the previous snapshot and history whole. Idempotent: the same inputs give the
-    same numbers. `rebuild_history` recomputes every ValuePoint (e.g. after past prices changed).
+    same numbers. `rebuild_history` recomputes every ValuePoint; `history_from` those from that day on
+    (past prices changed from that day).
     """
     snapshots = portfolios_snapshot_compute(
-        portfolio_ids=[portfolio_id], as_of=as_of, rebuild_history=rebuild_history
+        portfolio_ids=[portfolio_id], as_of=as_of, rebuild_history=rebuild_history, history_from=history_from
     )
     if not snapshots:
         raise Portfolio.DoesNotExist(f"no portfolio with id {portfolio_id}")
@@ -47,22 +54,40 @@ def portfolio_snapshot_compute(
 
 
 def portfolios_snapshot_compute(
-    *, portfolio_ids: Sequence[int], as_of: datetime | None = None, rebuild_history: bool = False
+    *,
+    portfolio_ids: Sequence[int],
+    as_of: datetime | None = None,
+    rebuild_history: bool = False,
+    history_from: date | None = None,
 ) -> list[PortfolioSnapshot]:
     """Snapshots of several portfolios at once (the fan-out after a price refresh), in the order given.
 
     The reads are batched: a fixed number of queries for the whole batch while each portfolio's history is
-    up to date, and all is written in one transaction. Ids of portfolios that no longer exist are skipped.
+    up to date. All is read and written in one transaction, under the owners' lock (see inputs.py). Ids of
+    portfolios that no longer exist are skipped.
     """
     ids = list(dict.fromkeys(portfolio_ids))
     as_of = as_of or timezone.now()
     if timezone.is_naive(as_of):
         raise ValueError("as_of must be timezone-aware")
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            # Snapshots are derived rows, redone by the next snapshot: their commit need not wait for the
+            # disk. A database crash can lose the last moments of them, never a part of one.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        return _compute(ids, as_of=as_of, rebuild_history=rebuild_history, history_from=history_from)
+
+
+def _compute(
+    ids: list[int], *, as_of: datetime, rebuild_history: bool, history_from: date | None
+) -> list[PortfolioSnapshot]:
     inputs = load_inputs(ids, as_of=as_of)
     if not inputs:
         return []
     asset_ids = {aid for one in inputs for aid in one.assets}
-    latest = prices_latest(asset_ids=asset_ids, as_of=as_of)
+    latest = latest_prices(asset_ids=asset_ids, as_of=as_of)
     max_age = timedelta(minutes=settings.PRICE_MAX_AGE_MINUTES)
     securities = {aid for one in inputs for aid, info in one.assets.items() if info[3] in SECURITY_CLASSES}
     status = {
@@ -114,7 +139,11 @@ def portfolios_snapshot_compute(
                 band_floor=one.band_floor,
             )
         history = ValueHistory(
-            one, total_value=totals["value"], cost_basis=totals["basis"], rebuild=rebuild_history
+            one,
+            total_value=totals["value"],
+            cost_basis=totals["basis"],
+            rebuild=rebuild_history,
+            history_from=history_from,
         )
         summaries.append((one, body, totals, history, history.plan()))
 
@@ -161,7 +190,7 @@ def portfolios_snapshot_compute(
             pct = ratio(change, previous_day.value) if previous_day.value else None
             day_change = {"value": as_text(change), "pct": as_text(pct)}
         data: dict[str, Any] = {"as_of": iso_utc(as_of), **body, "day_change": day_change}
-        data["ledger"] = {"computed_at": one.ledger_computed_at, "error": one.ledger_error}
+        data["ledger"] = {"computed_at": iso_utc(one.ledger_at), "error": one.ledger_error}
         rows.append(
             PortfolioSnapshot(
                 portfolio=one.portfolio,
@@ -176,29 +205,51 @@ def portfolios_snapshot_compute(
             )
         )
 
-    with transaction.atomic():
-        for history in histories:
-            history.delete_outside()
-        if points_to_write:
-            # One order for every writer, so concurrent upserts of the same rows cannot deadlock.
-            points_to_write.sort(key=lambda point: (point.portfolio_id, point.date))
-            ValuePoint.objects.bulk_create(
-                points_to_write,
-                batch_size=1000,
-                update_conflicts=True,
-                unique_fields=["portfolio", "date"],
-                update_fields=["value", "cost_basis", "net_deposits"],
-            )
-        created = PortfolioSnapshot.objects.bulk_create(rows)
-        _prune([one.portfolio.pk for one in inputs])
+    for history in histories:
+        history.delete_outside()
+    if points_to_write:
+        # One order for every writer, so concurrent upserts of the same rows cannot deadlock.
+        points_to_write.sort(key=lambda point: (point.portfolio_id, point.date))
+        ValuePoint.objects.bulk_create(
+            points_to_write,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["portfolio", "date"],
+            update_fields=["value", "cost_basis", "net_deposits"],
+        )
+    checkpoints = [row for history in histories for row in history.checkpoints]
+    if checkpoints:
+        HoldingsCheckpoint.objects.bulk_create(
+            checkpoints,
+            batch_size=200,
+            update_conflicts=True,
+            unique_fields=["portfolio", "date"],
+            update_fields=["held"],
+        )
+    states = [state for state in (history.state() for history in histories) if state is not None]
+    if states:
+        HistoryState.objects.bulk_create(
+            states,
+            update_conflicts=True,
+            unique_fields=["portfolio"],
+            update_fields=["ledger_at", "changed_to", "changed_from"],
+        )
+    created = PortfolioSnapshot.objects.bulk_create(rows)
+    _prune([one.portfolio.pk for one in inputs])
     return created
 
 
 def _prune(portfolio_ids: list[int]) -> None:
     """Keep the newest KEEP_SNAPSHOTS of each portfolio."""
     if len(portfolio_ids) == 1:
-        mine = PortfolioSnapshot.objects.filter(portfolio_id=portfolio_ids[0])
-        mine.exclude(id__in=mine.order_by("-as_of", "-id").values("id")[:KEEP_SNAPSHOTS]).delete()
+        # One statement, written out: it runs after every snapshot.
+        table = connection.ops.quote_name(PortfolioSnapshot._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE portfolio_id = %s AND id NOT IN (SELECT id FROM {table} "
+                "WHERE portfolio_id = %s ORDER BY as_of DESC, id DESC LIMIT %s)",
+                [portfolio_ids[0], portfolio_ids[0], KEEP_SNAPSHOTS],
+            )
         return
     ranked = (
         PortfolioSnapshot.objects.filter(portfolio_id__in=portfolio_ids)

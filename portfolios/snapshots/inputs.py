@@ -1,5 +1,10 @@
-"""What a snapshot reads from the database: open lots, accounts, assets, the target, income and the last
-stored history points, for a batch of portfolios with a fixed number of queries."""
+"""What a snapshot reads from the database: open lots, accounts, assets, the target, income, where the value
+history stands and its last stored points, for a batch of portfolios with a fixed number of queries.
+
+The first read locks the owners (in one order), as a recompute of their ledgers does: until the snapshot's
+transaction ends, no ledger change of theirs can commit between its reads, nor note itself in a
+HistoryState the snapshot is about to write.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef
 
-from portfolios.models import Account, OwnerPrice, Portfolio, PortfolioSnapshot, ValuePoint
+from portfolios.models import OwnerPrice, Portfolio
 from rebalancing.bands import policy_widths
-from rebalancing.models import Target, TargetWeight
-from taxes.models import IncomeRecord, LedgerStatus, TaxLot
+from rebalancing.models import Target
+from taxes.models import LedgerStatus
 
-from .money import iso_utc
+from .rows import ACCOUNT, INCOME, LOT, WEIGHT, snapshot_rows
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,15 @@ class DayPoint:
     net_deposits: Decimal
 
 
+@dataclass(frozen=True)
+class HistoryMark:
+    """A portfolio's HistoryState as read: the ledger its history matches and the changes noted since."""
+
+    ledger_at: datetime | None
+    changed_to: datetime | None
+    changed_from: date | None
+
+
 @dataclass
 class SnapshotInputs:
     """Everything one snapshot needs from the database, loaded for a batch of portfolios at once."""
@@ -48,10 +62,9 @@ class SnapshotInputs:
     portfolio: Portfolio
     tz: Any
     today: date
-    ledger_computed_at: str | None
+    ledger_at: datetime | None  # LedgerStatus.computed_at
     ledger_error: str
-    previous_ledger: str | None  # the ledger computed_at the previous snapshot was made from
-    has_previous: bool
+    history: HistoryMark | None
     # The owner entered prices of their own (asked with the portfolio, so most snapshots need no query).
     has_entered_prices: bool = False
     accounts: list[tuple[int, str, str, str]] = field(default_factory=list)
@@ -83,16 +96,14 @@ def _set_target(
 
 
 def load_inputs(ids: list[int], *, as_of: datetime) -> list[SnapshotInputs]:
-    previous = PortfolioSnapshot.objects.filter(portfolio=OuterRef("pk")).order_by("-as_of", "-id")
+    """Call inside a transaction (the owners' lock lasts until it ends)."""
     portfolios = {
         p.pk: p
         for p in Portfolio.objects.filter(pk__in=ids)
-        .select_related("owner", "ledger_status")
-        .annotate(
-            previous_ledger=Subquery(previous.values("data__ledger__computed_at")[:1]),
-            previous_id=Subquery(previous.values("id")[:1]),
-            has_entered_prices=Exists(OwnerPrice.objects.filter(owner=OuterRef("owner"))),
-        )
+        .select_related("owner", "ledger_status", "history_state")
+        .annotate(has_entered_prices=Exists(OwnerPrice.objects.filter(owner=OuterRef("owner"))))
+        .order_by("owner_id", "pk")
+        .select_for_update(of=("owner",), no_key=True)
     }
     inputs: dict[int, SnapshotInputs] = {}
     for pid in ids:
@@ -107,95 +118,72 @@ def load_inputs(ids: list[int], *, as_of: datetime) -> list[SnapshotInputs]:
             portfolio_recompute_or_flag(portfolio=portfolio)
             status = LedgerStatus.objects.filter(portfolio=portfolio).first()
         tz = portfolio.owner.tzinfo
+        state = getattr(portfolio, "history_state", None)
         inputs[pid] = SnapshotInputs(
             portfolio=portfolio,
             tz=tz,
             today=as_of.astimezone(tz).date(),
-            ledger_computed_at=iso_utc(status.computed_at) if status else None,
+            ledger_at=status.computed_at if status else None,
             ledger_error=status.error if status else "",
-            previous_ledger=portfolio.previous_ledger,
-            has_previous=portfolio.previous_id is not None,
+            history=None
+            if state is None
+            else HistoryMark(state.ledger_at, state.changed_to, state.changed_from),
             has_entered_prices=bool(portfolio.has_entered_prices),
         )
     if not inputs:
         return []
     pids = list(inputs)
-    for pid, aid, name, treatment, kind in (
-        Account.objects.filter(portfolio_id__in=pids)
-        .order_by("name", "id")
-        .values_list("portfolio_id", "id", "name", "tax_treatment", "kind")
-    ):
-        inputs[pid].accounts.append((aid, name, treatment, kind))
-    for (
-        pid,
-        lot_id,
-        account_id,
-        asset_id,
-        quantity,
-        basis,
-        acquired,
-        received,
-        long_term_from,
-        symbol,
-        name,
-        asset_class,
-    ) in (
-        TaxLot.objects.filter(portfolio_id__in=pids)
-        .order_by()
-        .values_list(
-            "portfolio_id",
-            "lot_id",
-            "account_id",
-            "asset_id",
-            "quantity",
-            "basis",
-            "acquired",
-            "received",
-            "long_term_from",
-            "asset__symbol",
-            "asset__name",
-            "asset__asset_class",
-        )
-    ):
-        inputs[pid].lots.append(
-            OpenLot(lot_id, account_id, asset_id, quantity, basis, acquired, received, long_term_from)
-        )
-        inputs[pid].assets[asset_id] = (asset_id, symbol, name, asset_class)
-    for (
-        pid,
-        tid,
-        name,
-        band_abs,
-        band_rel,
-        mode,
-        floor,
-        asset_id,
-        weight,
-        symbol,
-        asset_name,
-        asset_class,
-    ) in (
-        TargetWeight.objects.filter(target__portfolio_id__in=pids)
-        .order_by()
-        .values_list(
-            "target__portfolio_id",
-            "target_id",
-            "target__name",
-            "target__band_absolute",
-            "target__band_relative",
-            "target__portfolio__rebalance_policy__band_mode",
-            "target__portfolio__rebalance_policy__band_floor",
-            "asset_id",
-            "weight",
-            "asset__symbol",
-            "asset__name",
-            "asset__asset_class",
-        )
-    ):
-        one = inputs[pid]
-        _set_target(one, tid, name, band_abs, band_rel, mode, floor)
-        one.target_weights[asset_id] = weight
-        one.assets.setdefault(asset_id, (asset_id, symbol, asset_name, asset_class))
+    latest_day = max(one.today for one in inputs.values())
+    earliest_day = min(one.today for one in inputs.values()) - timedelta(days=1)
+    accounts: list[tuple[int, int, tuple[int, str, str, str]]] = []
+    points: list[tuple[int, date, DayPoint]] = []
+    weighted: list[tuple[int, int, tuple[int, str, str, str]]] = []
+    for row in snapshot_rows(pids, points_from=earliest_day, points_to=latest_day):
+        one = inputs[row.portfolio_id]
+        if row.kind == LOT:
+            asset_id = row.integer(2)
+            one.lots.append(
+                OpenLot(
+                    row.text(0),
+                    row.integer(1),
+                    asset_id,
+                    row.amount(3),
+                    row.amount(4),
+                    row.day(5),  # type: ignore[arg-type]
+                    row.day(6),  # type: ignore[arg-type]
+                    row.day(7),
+                )
+            )
+            one.assets[asset_id] = (asset_id, row.text(8), row.text(9), row.text(10))
+        elif row.kind == ACCOUNT:
+            account = (row.integer(0), row.text(1), row.text(2), row.text(3))
+            accounts.append((row.integer(4), row.portfolio_id, account))
+        elif row.kind == WEIGHT:
+            _set_target(
+                one,
+                row.integer(0),
+                row.text(1),
+                row.decimal(2),
+                row.decimal(3),
+                row.values[4],
+                row.decimal(5),
+            )
+            asset_id = row.integer(6)
+            one.target_weights[asset_id] = row.amount(7)
+            weighted.append((row.portfolio_id, asset_id, (asset_id, row.text(8), row.text(9), row.text(10))))
+        elif row.kind == INCOME:
+            day = row.day(1)
+            assert day is not None
+            if day <= one.today:
+                one.income_rows.append((row.text(0), day, row.amount(2)))
+        else:
+            day = row.day(0)
+            assert day is not None
+            points.append((row.portfolio_id, day, DayPoint(row.amount(1), row.amount(2), row.amount(3))))
+    for _, pid, account in sorted(accounts):
+        inputs[pid].accounts.append(account)
+    for pid, asset_id, info in weighted:
+        inputs[pid].assets.setdefault(asset_id, info)
     without_weights = [pid for pid in pids if inputs[pid].target is None]
     if without_weights:  # a target with no weights yet still names its band policy
         for pid, tid, name, band_abs, band_rel, mode, floor in Target.objects.filter(
@@ -210,21 +198,8 @@ def load_inputs(ids: list[int], *, as_of: datetime) -> list[SnapshotInputs]:
             "portfolio__rebalance_policy__band_floor",
         ):
             _set_target(inputs[pid], tid, name, band_abs, band_rel, mode, floor)
-    latest_day = max(one.today for one in inputs.values())
-    for pid, kind, day, value in (
-        IncomeRecord.objects.filter(portfolio_id__in=pids, date__lte=latest_day)
-        .order_by()
-        .values_list("portfolio_id", "kind", "date", "value")
-    ):
-        if day <= inputs[pid].today:
-            inputs[pid].income_rows.append((kind, day, value))
-    earliest_day = min(one.today for one in inputs.values()) - timedelta(days=1)
-    for pid, day, value, basis, deposits in (
-        ValuePoint.objects.filter(portfolio_id__in=pids, date__gte=earliest_day, date__lte=latest_day)
-        .order_by("portfolio_id", "-date")
-        .values_list("portfolio_id", "date", "value", "cost_basis", "net_deposits")
-    ):
+    for pid, day, point in sorted(points, key=lambda item: (item[0], item[1]), reverse=True):
         one = inputs[pid]
         if day <= one.today and len(one.recent_points) < 2:
-            one.recent_points.append((day, DayPoint(value, basis, deposits)))
+            one.recent_points.append((day, point))
     return [inputs[pid] for pid in pids]

@@ -19,12 +19,12 @@ import time_machine
 from django.core.cache import cache
 from snapshot_testkit import AS_OF, record, utc
 
-from portfolios import services
+from portfolios.apps import schedule_snapshot
+from portfolios.ledger_hooks import LEDGER_CHANGED_HOOKS
 from portfolios.models import PortfolioSnapshot, PriceQuote, ValuePoint
 from portfolios.services import ledger_changed
 from portfolios.tasks import (
     DEBOUNCE_KEY,
-    on_ledger_change,
     refresh_prices_history,
     refresh_prices_latest,
     snapshot_portfolio,
@@ -56,7 +56,10 @@ def sent():  # type: ignore[no-untyped-def]
 
 
 def test_the_snapshot_scheduler_is_a_ledger_hook() -> None:
-    assert on_ledger_change in services._LEDGER_CHANGED_HOOKS
+    assert schedule_snapshot in LEDGER_CHANGED_HOOKS
+    with mock.patch("portfolios.tasks.on_ledger_change") as scheduler:
+        schedule_snapshot(7)
+    scheduler.assert_called_once_with(7)
 
 
 def test_a_thousand_ledger_changes_enqueue_one_task(  # type: ignore[no-untyped-def]
@@ -212,12 +215,16 @@ def test_price_refresh_fans_out_to_portfolios_holding_the_assets(  # type: ignor
     )
 
 
-def test_history_refresh_rebuilds_the_value_history(hand_worked, settings) -> None:  # type: ignore[no-untyped-def]
+def test_history_refresh_redoes_the_value_history_from_the_first_quote_written(hand_worked, settings) -> None:  # type: ignore[no-untyped-def]
     settings.PRICES_OFFLINE = True  # the bundled history: no network
     with mock.patch.object(snapshot_portfolios, "apply_async") as apply_async:
         result = refresh_prices_history()
     assert result["offline"] is True
-    apply_async.assert_called_once_with(args=[[hand_worked.portfolio.pk]], kwargs={"rebuild_history": True})
+    # The bundled history is written whole, from its first day (2018-01-01): before the history's start,
+    # so the history is redone from its start.
+    apply_async.assert_called_once_with(
+        args=[[hand_worked.portfolio.pk]], kwargs={"history_from": "2018-01-01"}
+    )
 
 
 def test_recompute_task_computes_lots_then_schedules_a_snapshot(  # type: ignore[no-untyped-def]
