@@ -346,7 +346,8 @@ def replace_rows(table: Table, names: Sequence[str], rows: Sequence[Row], stored
 
 
 def _common_prefix(forms: list[Encoder | None], old: Sequence[Row], rows: Sequence[Row]) -> int:
-    """How many of `rows` equal the stored rows `old` (id first), from the start, as the database holds them."""
+    """How many of `rows`, from the first, equal the stored rows `old` (each led by its id) as the database
+    holds them."""
     pairs = [(i, form) for i, form in enumerate(forms) if form is not None]
     kept = 0
     for stored_row, new in zip(old, rows, strict=False):

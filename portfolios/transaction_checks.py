@@ -75,6 +75,10 @@ def amount_error(value: Decimal, *, positive: bool = False) -> str | None:
     return None
 
 
+# Django builds TextChoices.values anew on every access; a row is checked against this set instead.
+TYPES = frozenset(TransactionType.values)
+
+
 def transaction_errors(
     *, portfolio: Portfolio, data: TransactionData, now: datetime | None = None
 ) -> dict[str, str]:
@@ -83,7 +87,7 @@ def transaction_errors(
     now = now or timezone.now()
     if data.account.portfolio_id != portfolio.pk:
         errors["account"] = "Account is not in this portfolio."
-    if data.type not in TransactionType.values:
+    if data.type not in TYPES:
         errors["type"] = f"Unknown type {data.type!r}; expected one of {', '.join(TransactionType.values)}."
         return errors
     if data.timestamp.tzinfo is None:

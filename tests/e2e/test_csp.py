@@ -94,7 +94,10 @@ class Watch:
         response = self.page.goto(path)
         assert response is not None
         assert response.status == 200, path
-        assert "script-src 'self';" in response.headers.get("content-security-policy", ""), path
+        # The header's directives come in no fixed order: compare them as a set.
+        header = response.headers.get("content-security-policy", "")
+        directives = {part.strip() for part in header.split(";")}
+        assert "script-src 'self'" in directives, path
         _settle(self.page)
 
     def note(self, path: str) -> None:
