@@ -84,9 +84,9 @@ def test_changes_spread_over_windows_enqueue_one_task_per_window(  # type: ignor
             ledger_changed(portfolio=hand_worked.portfolio)
         time.sleep(0.0025)
     elapsed = time.monotonic() - started
-    # ~2.5-3 s of edits with a 1 s window: one task per window, a handful in all.
+    # ~2.5-3 s of edits (longer on a busy machine) with a 1 s window: one task per window, never one per
+    # edit. The bound follows the time the edits took, not a fixed count.
     assert 2 <= sent.call_count <= int(elapsed) + 2
-    assert sent.call_count <= 5
 
 
 def test_real_edits_are_debounced(  # type: ignore[no-untyped-def]
