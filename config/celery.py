@@ -16,6 +16,7 @@ from typing import Any
 
 from celery import Celery, Task
 from celery.exceptions import Ignore, Retry
+from celery.signals import task_prerun
 
 from config.heartbeat import (
     STALE_SECONDS,
@@ -124,3 +125,15 @@ def _on_configure(sender: Celery, **kwargs: object) -> None:
 
 
 connect_task_signals()
+
+
+@task_prerun.connect(weak=False, dispatch_uid="lotwise-database-connection")  # type: ignore[untyped-decorator]
+def database_connection_checked(task: Task | None = None, **kwargs: object) -> None:
+    """A worker keeps its database connection from task to task (CELERY_DB_REUSE_MAX), so each task starts
+    as a request does: a connection that failed or outlived CONN_MAX_AGE is dropped, and the next query
+    checks the connection first (CONN_HEALTH_CHECKS). A task run eagerly is left alone, as Celery leaves it."""
+    if task is None or task.request.is_eager:
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

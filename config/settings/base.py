@@ -253,7 +253,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Celery's Django fix-up closes the database connection before and after every task unless this is set, and a
 # worker then pays a new PostgreSQL connection for each task. Reused for this many tasks, with Django's
-# usual check before each (config.celery: CONN_MAX_AGE, CONN_HEALTH_CHECKS).
+# usual check before each (config.celery.database_connection_checked: CONN_MAX_AGE, CONN_HEALTH_CHECKS).
 CELERY_DB_REUSE_MAX = 1000
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
