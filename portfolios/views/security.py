@@ -129,8 +129,10 @@ def begin_pending(request: HttpRequest, user: User) -> None:
 
 def _pending_user(request: HttpRequest) -> tuple[User, str] | None:
     data = request.session.get(PENDING_KEY)
-    # float ok: a time in seconds, not money
-    if not isinstance(data, dict) or time.time() - float(data.get("at", 0)) > PENDING_SECONDS:
+    if not isinstance(data, dict):
+        return None
+    started = float(data.get("at", 0))  # float ok: a time in seconds, not money
+    if time.time() - started > PENDING_SECONDS:
         return None
     backend = data.get("backend")
     user_id = data.get("user")
